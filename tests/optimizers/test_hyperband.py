@@ -1,0 +1,179 @@
+# Authors: The skhpo developers
+# SPDX-License-Identifier: BSD-3-Clause
+import itertools
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from skhpo._optimizers.hyperband import (
+    Bracket,
+    hyperband_brackets,
+    top_k,
+    total_cost,
+)
+
+# (min_resources, max_resources, factor): integer and non-integer ratios and
+# factors, a factor close to 1 (rounding collisions), R below eta, R == 1.
+CASES = [
+    (1, 81, 3),
+    (1, 80, 3),
+    (1, 82, 3),
+    (5, 1000, 3),
+    (5, 1000, 2.5),
+    (100, 16000, 3),
+    (1, 1000, 10),
+    (3, 1000, 2),
+    (1, 5, 1.2),
+    (2, 50, 1.1),
+    (1, 2, 3),
+    (7, 7, 3),
+    (1, 100, np.float64(4.0)),
+]
+
+
+def test_paper_table_1():
+    # Li et al. (2018), Table 1: R = 81, eta = 3.
+    brackets = hyperband_brackets(1, 81, 3)
+    assert [b.s for b in brackets] == [4, 3, 2, 1, 0]
+    assert [b.n_candidates for b in brackets] == [
+        (81, 27, 9, 3, 1),
+        (34, 11, 3, 1),
+        (15, 5, 1),
+        (8, 2),
+        (5,),
+    ]
+    assert [b.resources for b in brackets] == [
+        (1, 3, 9, 27, 81),
+        (3, 9, 27, 81),
+        (9, 27, 81),
+        (27, 81),
+        (81,),
+    ]
+    expected = sum(n * r for b in brackets for n, r in zip(b.n_candidates, b.resources))
+    assert total_cost(brackets) == expected
+    assert isinstance(total_cost(brackets), float)
+
+
+@pytest.mark.parametrize("min_resources, max_resources, factor", CASES)
+def test_brackets_are_well_formed(min_resources, max_resources, factor):
+    brackets = hyperband_brackets(min_resources, max_resources, factor)
+    eta = Fraction(str(factor))
+    R = Fraction(max_resources, min_resources)
+    s_max = brackets[0].s
+    # s_max = floor(log_eta R), checked exactly.
+    assert eta**s_max <= R < eta ** (s_max + 1)
+    assert [b.s for b in brackets] == list(range(s_max, -1, -1))
+    for b in brackets:
+        assert isinstance(b, Bracket)
+        r, n = b.resources, b.n_candidates
+        assert all(type(v) is int for v in r + n)
+        assert len(r) == len(n) <= b.s + 1
+        assert r[-1] == max_resources
+        assert r[0] >= min_resources
+        assert all(r0 < r1 for r0, r1 in itertools.pairwise(r))
+        assert all(n0 >= n1 >= 1 for n0, n1 in itertools.pairwise(n))
+        assert n[-1] >= 1
+        # n = ceil((s_max + 1) / (s + 1) * eta^s) candidates in the first rung.
+        assert n[0] == math.ceil(Fraction(s_max + 1, b.s + 1) * eta**b.s)
+
+
+@pytest.mark.parametrize(
+    "min_resources, max_resources, factor, s_max",
+    [
+        (1, 1000, 10, 3),  # float log gives 2.9999999999999996
+        (4, 25, 2.5, 2),  # 2.5^2 == 6.25 exactly
+        (1, 81, 3, 4),
+        (1, 80, 3, 3),
+        (1, 243, 3, 5),
+        (1, 2, 3, 0),
+        (1, 8, 2, 3),
+    ],
+)
+def test_s_max_has_no_float_off_by_one(min_resources, max_resources, factor, s_max):
+    assert hyperband_brackets(min_resources, max_resources, factor)[0].s == s_max
+
+
+def test_non_integer_ratio():
+    # R = 200, eta = 3: s_max = 4 and the first rung is above min_resources.
+    first = hyperband_brackets(5, 1000, 3)[0]
+    assert first.s == 4
+    assert first.n_candidates == (81, 27, 9, 3, 1)
+    assert first.resources[0] == round(1000 / 81)
+    # R = 200, eta = 2.5: s_max = 5 (2.5^5 = 97.7 <= 200 < 244.1).
+    assert hyperband_brackets(5, 1000, 2.5)[0].s == 5
+
+
+def test_rounding_collisions_merge_rungs():
+    # eta = 1.2 and min_resources = 1: several rungs round to the same integer.
+    brackets = hyperband_brackets(1, 5, 1.2)
+    assert any(len(b.resources) < b.s + 1 for b in brackets)
+    # The merged rung keeps the first, larger n_i: n_0 candidates at r = 1.
+    first = brackets[0]
+    assert first.resources[0] == 1
+    assert first.n_candidates[0] == math.ceil(Fraction(6, 5) ** first.s)
+
+
+def test_equal_resources_is_random_search():
+    assert hyperband_brackets(7, 7, 3) == [Bracket(0, (1,), (7,))]
+    assert hyperband_brackets(7, 7, 3, n_brackets=3) == [Bracket(0, (1,), (7,))] * 3
+
+
+def test_n_brackets_cycles_from_the_most_aggressive():
+    full = hyperband_brackets(1, 81, 3)
+    assert hyperband_brackets(1, 81, 3, n_brackets=None) == full
+    assert hyperband_brackets(1, 81, 3, n_brackets=5) == full
+    assert hyperband_brackets(1, 81, 3, n_brackets=2) == full[:2]
+    seven = hyperband_brackets(1, 81, 3, n_brackets=7)
+    assert [b.s for b in seven] == [4, 3, 2, 1, 0, 4, 3]
+    assert seven[5:] == full[:2]
+    assert total_cost(seven) == total_cost(full) + total_cost(full[:2])
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"min_resources": 0}, "min_resources must .* got 0"),
+        ({"min_resources": 1.5}, "min_resources must .* got 1.5"),
+        ({"min_resources": True}, "min_resources must .* got True"),
+        ({"max_resources": 81.0}, r"max_resources must .* got 81\.0"),
+        ({"min_resources": 90}, "max_resources=81 < min_resources=90"),
+        ({"factor": 1}, "factor must .* got 1"),
+        ({"factor": 0.5}, r"factor must .* got 0\.5"),
+        ({"factor": float("nan")}, "factor must .* got nan"),
+        ({"factor": float("inf")}, "factor must .* got inf"),
+        ({"factor": "3"}, "factor must .* got '3'"),
+        ({"n_brackets": 0}, "n_brackets must .* got 0"),
+        ({"n_brackets": 2.0}, r"n_brackets must .* got 2\.0"),
+    ],
+)
+def test_bad_arguments_show_the_value(kwargs, match):
+    params = {"min_resources": 1, "max_resources": 81, "factor": 3, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        hyperband_brackets(**params)
+
+
+def test_top_k_ranks_failures_last_and_breaks_ties_by_index():
+    losses = np.array([0.5, np.nan, 0.1, 0.5, np.inf, 0.1, np.nan, -1.0])
+    assert_array_equal(top_k(losses, 8), [7, 2, 5, 0, 3, 4, 1, 6])
+    assert_array_equal(top_k(losses, 3), [7, 2, 5])
+    assert top_k(losses, 0).shape == (0,)
+    assert top_k(losses, 2).dtype == np.intp
+    assert_array_equal(top_k([np.nan, np.nan, 2.0], 2), [2, 0])
+    assert_array_equal(top_k([1.0, 1.0, 1.0], 2), [0, 1])
+
+
+@pytest.mark.parametrize(
+    "losses, k, match",
+    [
+        ([1.0, 2.0], 3, r"k must .*\[0, 2\].* got 3"),
+        ([1.0, 2.0], -1, "got -1"),
+        ([1.0, 2.0], 1.0, r"got 1\.0"),
+        ([[1.0, 2.0]], 1, r"1-d, got shape \(1, 2\)"),
+    ],
+)
+def test_top_k_rejects_bad_arguments(losses, k, match):
+    with pytest.raises(ValueError, match=match):
+        top_k(losses, k)
