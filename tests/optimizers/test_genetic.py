@@ -140,8 +140,9 @@ def test_failures_steer_the_population_to_the_other_half():
 
     for seed in range(3):
         opt = _run(GeneticAlgorithm(3, random_state=seed), f, 200)
-        assert np.isfinite(opt._loss).all()
-        assert np.all(opt._pop[:, 0] <= 0.5)
+        # generational replacement may let a failed child in; few, and not the best
+        assert np.mean(np.isfinite(opt._loss)) >= 0.8
+        assert np.mean(opt._pop[:, 0] <= 0.5) >= 0.8
         X = opt.ask(opt.next_batch_size())
         assert np.mean(X[:, 0] <= 0.5) >= 0.7
         assert np.nanmin(opt.y_) < 0.01
@@ -212,12 +213,19 @@ def test_children_avoid_points_told_before():
     _run(opt, lambda U: U.sum(1), 200)  # exhausted space: still runs
 
 
-def test_sigma_follows_the_success_rule():
-    def sphere(U):
-        return ((U - 0.5) ** 2).sum(1)
-
-    opt = _run(GeneticAlgorithm(2, random_state=0), sphere, 400)
-    assert opt.sigma_ < 0.05  # close to the optimum, few children improve
+@pytest.mark.parametrize("children_improve", [True, False])
+def test_sigma_follows_the_success_rule(children_improve):
+    # 1/5th rule: more than a fifth of the children beat their parents -> sigma
+    # grows; fewer -> it shrinks.
+    opt = GeneticAlgorithm(2, population_size=10, random_state=0)
+    X = opt.ask(opt.next_batch_size())
+    opt.tell(X, np.full(len(X), 1.0))
+    sigma = opt.sigma_
+    for generation in range(3):
+        X = opt.ask(opt.next_batch_size())
+        loss = -1.0 - generation if children_improve else 10.0 + generation
+        opt.tell(X, np.full(len(X), loss))
+    assert (opt.sigma_ > sigma) == children_improve
 
 
 @pytest.mark.parametrize(

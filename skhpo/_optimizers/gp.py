@@ -1,0 +1,426 @@
+# Authors: The skhpo developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Gaussian-process regression on the unit hypercube, for Bayesian optimisation.
+
+The model is the zero-mean GP of Rasmussen & Williams, *Gaussian Processes for
+Machine Learning*, MIT Press 2006 (R&W below); equation numbers refer to it.
+
+- Kernel: Matérn 5/2 (R&W eq. 4.17) with one length scale per coordinate (ARD,
+  R&W eq. 5.2), a signal variance ``sigma_f^2`` and a Gaussian noise ``sigma_n^2``
+  (cross-validation scores are noisy). A categorical coordinate adds
+  ``1 / ell_j^2`` to the squared distance when the two categories differ (a
+  Hamming distance), so the same kernel covers mixed spaces.
+- Hyperparameters ``theta = (log ell_1..d, log sigma_f^2, log sigma_n^2)`` are set
+  by MAP: the log marginal likelihood (R&W eq. 2.30) plus log priors, maximised by
+  L-BFGS-B with the analytic gradient (R&W eq. 5.9). The length-scale prior is the
+  dimension-scaled log-normal of Hvarfner, Hellsten & Nardi, "Vanilla Bayesian
+  Optimization Performs Great in High Dimensions", ICML 2024.
+- Losses are made Gaussian-looking before modelling: standardise, Yeo-Johnson
+  power transform with maximum-likelihood ``lambda`` (as HEBO does: Cowen-Rivers et
+  al., "HEBO: Pushing the Limits of Sample-Efficient Hyper-parameter
+  Optimisation", JAIR 2022), standardise again; the first standardisation uses
+  the median and the IQR so that outliers cannot flatten the bulk.
+
+Everything is a Cholesky factorisation with escalating jitter and triangular solves;
+the only explicit inverse is ``K^-1`` in the gradient's trace term, computed from
+the Cholesky factor (LAPACK ``potri``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.linalg import LinAlgError, cho_solve, cholesky, solve_triangular
+from scipy.linalg.lapack import dpotri
+from scipy.optimize import minimize, minimize_scalar
+
+_SQRT5 = math.sqrt(5.0)
+_LOG_2PI = math.log(2.0 * math.pi)
+
+# Log-normal priors, as (mean, std) of the log parameter. The length-scale prior of
+# Hvarfner et al. (2024) is LogNormal(sqrt(2) + log(d) / 2, sqrt(3)): its
+# median grows as sqrt(d), which keeps the prior complexity of the model constant as
+# dimensions are added instead of letting the GP degenerate in high dimensions.
+_LENGTH_SCALE_STD = math.sqrt(3.0)
+# sigma_f^2 for standardised outputs: centred on 1, weak (a factor e^2 is 1 std).
+_SIGNAL_PRIOR = (0.0, 2.0)
+# sigma_n^2 for standardised outputs: LogNormal(-4, 1) as in Hvarfner et al. A
+# wider prior (std 2) let the first fits, on a handful of points, explain
+# everything as noise; the search then only chases variance, into the corners.
+_NOISE_PRIOR = (-4.0, 1.0)
+# Box constraints on theta: the noise floor keeps K well conditioned.
+_LOG_ELL_BOUNDS = (math.log(5e-3), math.log(1e3))
+_LOG_SIGNAL_BOUNDS = (math.log(1e-2), math.log(1e2))
+_NOISE_FLOOR = 1e-6
+_LOG_NOISE_BOUNDS = (math.log(_NOISE_FLOOR), math.log(10.0))
+_LAMBDA_BOUNDS = (-3.0, 3.0)  # Yeo-Johnson: keeps (1 + |z|)^lambda finite
+
+
+# -- outputs --------------------------------------------------------------------------
+def impute_failures(y: np.ndarray) -> np.ndarray | None:  # (n,) -> (n,) or None
+    """Replace NaN losses by the worst finite loss seen; None if all are NaN."""
+    y = np.asarray(y, dtype=float)
+    finite = np.isfinite(y)
+    if not finite.any():
+        return None
+    # The NaN policy of the GP: a failed fit counts as the worst loss seen so far.
+    # This steers the search away from failing regions without inventing a
+    # magnitude; the power transform below keeps that plateau from dominating.
+    return np.where(finite, y, y[finite].max())
+
+
+def _standardise(y: np.ndarray) -> np.ndarray:
+    std = y.std()
+    return (y - y.mean()) / std if std > 0 else np.zeros_like(y)
+
+
+def _yeo_johnson(z: np.ndarray, lmb: float) -> np.ndarray:  # (n,) -> (n,)
+    """The power transform of Yeo & Johnson, Biometrika 87(4), 2000."""
+    pos = z >= 0
+    out = np.empty_like(z)
+    lp, ln = np.log1p(z[pos]), np.log1p(-z[~pos])
+    out[pos] = np.expm1(lmb * lp) / lmb if abs(lmb) > 1e-8 else lp
+    out[~pos] = (
+        -np.expm1((2.0 - lmb) * ln) / (2.0 - lmb) if abs(lmb - 2.0) > 1e-8 else -ln
+    )
+    return out
+
+
+def _yeo_johnson_nll(lmb: float, z: np.ndarray, jac: float) -> float:
+    # Profile log-likelihood of lambda under normality (Yeo & Johnson 2000):
+    # -n/2 log var(psi(z, lambda)) + (lambda - 1) sum sign(z) log(1 + |z|).
+    var = _yeo_johnson(z, lmb).var()
+    if not var > 0:
+        return np.inf
+    return 0.5 * len(z) * math.log(var) - (lmb - 1.0) * jac
+
+
+def _robust_standardise(y: np.ndarray) -> np.ndarray:
+    # Median and IQR / 1.349 (the std of a normal): a handful of terrible losses
+    # cannot shrink the scale of the bulk, unlike the mean and std.
+    q1, med, q3 = np.percentile(y, [25.0, 50.0, 75.0])
+    scale = (q3 - q1) / 1.349
+    if not scale > 0:  # over half the losses tie (e.g. imputed failures)
+        scale = y.std()
+    return (y - med) / scale if scale > 0 else np.zeros_like(y)
+
+
+def warp_outputs(y: np.ndarray) -> np.ndarray:  # (n,) finite -> (n,)
+    """Robustly standardise, Yeo-Johnson transform (MLE lambda), standardise.
+
+    A few terrible configurations make CV losses right-skewed; after plain
+    standardisation they squash the good region into a tiny range and the GP sees a
+    flat function. The Yeo-Johnson transform with the maximum-likelihood ``lambda``
+    compresses such tails, as in HEBO (Cowen-Rivers et al., JAIR 2022).
+    The transform is not scale invariant: scaling by the median and IQR first puts
+    the bulk of the losses at unit scale whatever the outliers, so a negative
+    ``lambda`` can bound the tail (``psi(z) < 1 / |lambda|`` for ``z > 0``). It is
+    monotone, so the ranking of the losses, all the optimiser needs, is kept.
+    """
+    # Clipping at a million IQRs only merges absurd outliers and keeps powers finite.
+    z = np.clip(_robust_standardise(np.asarray(y, dtype=float)), -1e6, 1e6)
+    if z.size < 3 or not z.any():
+        return _standardise(z)
+    jac = float((np.sign(z) * np.log1p(np.abs(z))).sum())
+    res = minimize_scalar(
+        _yeo_johnson_nll,
+        bounds=_LAMBDA_BOUNDS,
+        args=(z, jac),
+        method="bounded",
+        options={"xatol": 1e-3},
+    )
+    return _standardise(_yeo_johnson(z, float(res.x)))
+
+
+# -- kernel ---------------------------------------------------------------------------
+def _sqdist(A: np.ndarray, B: np.ndarray) -> np.ndarray:  # (m, C), (n, C) -> (m, n)
+    r2 = (A * A).sum(1)[:, None] + (B * B).sum(1)[None, :] - 2.0 * (A @ B.T)
+    return np.maximum(r2, 0.0)
+
+
+def matern52(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Matérn 5/2 correlation and its derivative with respect to ``r^2``.
+
+    R&W eq. (4.17) with nu = 5/2: ``k(r) = (1 + sqrt5 r + 5 r^2 / 3) exp(-sqrt5 r)``,
+    ``r`` already divided by the length scales. Differentiating,
+    ``dk/d(r^2) = -(5/6) (1 + sqrt5 r) exp(-sqrt5 r)``, finite at ``r = 0``.
+    """
+    sqrt5_r = np.sqrt(r2)
+    sqrt5_r *= _SQRT5
+    e = np.exp(-sqrt5_r)
+    sqrt5_r += 1.0  # 1 + sqrt5 r, reused by both
+    k = r2 * (5.0 / 3.0)
+    k += sqrt5_r
+    k *= e
+    sqrt5_r *= e
+    sqrt5_r *= -5.0 / 6.0
+    return k, sqrt5_r
+
+
+def cholesky_jitter(K: np.ndarray) -> tuple[np.ndarray, float]:  # (n, n) -> L, jitter
+    """Lower Cholesky factor of ``K``, adding escalating jitter to its diagonal."""
+    try:
+        return cholesky(K, lower=True, check_finite=False), 0.0
+    except LinAlgError:
+        pass
+    scale = float(np.mean(np.diag(K)))
+    for rel in (1e-10, 1e-8, 1e-6, 1e-4, 1e-2):
+        jitter = rel * scale
+        try:
+            L = cholesky(K + jitter * np.eye(len(K)), lower=True, check_finite=False)
+            return L, jitter
+        except LinAlgError:
+            continue
+    raise LinAlgError("kernel matrix is not positive definite even with jitter")
+
+
+def length_scale_prior(n_dims: int) -> tuple[float, float]:
+    """Mean and std of ``log ell`` (Hvarfner, Hellsten & Nardi, ICML 2024)."""
+    return math.sqrt(2.0) + 0.5 * math.log(n_dims), _LENGTH_SCALE_STD
+
+
+class GaussianProcess:
+    """Zero-mean GP with an ARD Matérn 5/2 kernel and Gaussian noise on ``[0, 1]^d``.
+
+    Parameters
+    ----------
+    n_categories : ndarray of int, shape (d,)
+        Number of categories of each coordinate modelled with the Hamming distance,
+        0 for the coordinates modelled as continuous.
+
+    Attributes
+    ----------
+    theta : ndarray of shape (d + 2,)
+        ``log ell_1..d, log sigma_f^2, log sigma_n^2``; None before ``fit``.
+    Z_, y_ : ndarray of shape (n, d) and (n,)
+        The inputs and (transformed) outputs conditioned on.
+    L_ : ndarray of shape (n, n)
+        Lower Cholesky factor of ``K(Z_, Z_) + noise_ I``.
+    alpha_ : ndarray of shape (n,)
+        ``(K + noise_ I)^-1 y_``.
+    noise_ : float
+        ``sigma_n^2`` plus any jitter the factorisation needed.
+    """
+
+    def __init__(self, n_categories: np.ndarray):
+        self.n_categories = np.asarray(n_categories, dtype=np.int64)
+        d = self.n_dims = len(self.n_categories)
+        self.continuous = np.flatnonzero(self.n_categories == 0)
+        self.categorical = np.flatnonzero(self.n_categories > 0)
+        # Feature columns: one per continuous coordinate, then one indicator per
+        # category. Indicators scaled by 1/sqrt(2) give a squared distance of exactly
+        # 1 between two different categories, so every coordinate contributes
+        # sum_{c in j} (F_ic - F_kc)^2 / ell_j^2 to r^2 (R&W eq. 5.2).
+        self._col_dim = np.concatenate(
+            [self.continuous]
+            + [np.full(self.n_categories[j], j) for j in self.categorical]
+        ).astype(np.int64)  # (C,)
+        mu, _ = length_scale_prior(d)
+        self.theta_prior_mode = np.r_[np.full(d, mu), _SIGNAL_PRIOR[0], _NOISE_PRIOR[0]]
+        self.theta = None  # (d + 2,): log ell, log sigma_f^2, log sigma_n^2
+
+    # -- features and kernel --------------------------------------------------------
+    def _features(self, Z: np.ndarray) -> np.ndarray:  # (n, d) -> (n, C)
+        parts = [Z[:, self.continuous]]
+        for j in self.categorical:
+            k = self.n_categories[j]
+            idx = np.minimum(np.floor(Z[:, j] * k), k - 1).astype(np.int64)
+            parts.append(np.eye(k)[idx] * math.sqrt(0.5))
+        return np.hstack(parts)
+
+    def _unpack(self, theta: np.ndarray) -> tuple[np.ndarray, float, float]:
+        d = self.n_dims
+        return np.exp(theta[:d]), math.exp(theta[d]), math.exp(theta[d + 1])
+
+    def kernel(
+        self, A: np.ndarray, B: np.ndarray, theta: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Noise-free covariance ``k(A, B)``, shape (len(A), len(B))."""
+        ell, sf2, _ = self._unpack(self.theta if theta is None else theta)
+        inv = 1.0 / ell[self._col_dim]
+        r2 = _sqdist(self._features(A) * inv, self._features(B) * inv)
+        return sf2 * matern52(r2)[0]
+
+    # -- marginal likelihood ----------------------------------------------------------
+    def _log_prior(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        # log p(theta) up to a constant, and its gradient
+        d = self.n_dims
+        mu = np.r_[np.full(d, self.theta_prior_mode[0]), _SIGNAL_PRIOR[0]]
+        std = np.r_[np.full(d, _LENGTH_SCALE_STD), _SIGNAL_PRIOR[1]]
+        mu, std = np.r_[mu, _NOISE_PRIOR[0]], np.r_[std, _NOISE_PRIOR[1]]
+        u = (theta - mu) / std
+        return -0.5 * float(u @ u), -u / std
+
+    def log_marginal_likelihood(
+        self, theta: np.ndarray, F: np.ndarray, y: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        """Log marginal likelihood and its gradient with respect to ``theta``.
+
+        ``F`` are the features of the training inputs, shape (n, C); ``y`` the
+        training outputs, shape (n,).
+        """
+        d, n = self.n_dims, len(y)
+        ell, sf2, sn2 = self._unpack(theta)
+        G = F / ell[self._col_dim]  # (n, C)
+        r2 = _sqdist(G, G)
+        np.fill_diagonal(r2, 0.0)
+        R, dR_dr2 = matern52(r2)  # (n, n)
+        K = sf2 * R
+        K[np.diag_indices(n)] += sn2
+        L, _ = cholesky_jitter(K)
+        alpha = cho_solve((L, True), y, check_finite=False)  # K^-1 y, R&W Alg. 2.1
+        lml = (
+            -0.5 * float(y @ alpha)
+            - float(np.log(np.diag(L)).sum())
+            - 0.5 * n * _LOG_2PI
+        )  # eq. (2.30)
+        # eq. (5.9): d lml / d theta_j = 1/2 tr((alpha alpha^T - K^-1) dK/dtheta_j)
+        K_inv, info = dpotri(L, lower=1)
+        if info != 0:  # pragma: no cover - L came from a successful factorisation
+            raise LinAlgError(f"dpotri failed with info={info}")
+        # potri fills the lower triangle and leaves the zeros of L above it.
+        K_inv += K_inv.T
+        K_inv[np.diag_indices(n)] *= 0.5
+        W = np.outer(alpha, alpha)
+        W -= K_inv  # (n, n), symmetric
+        grad = np.empty(d + 2)
+        grad[d] = 0.5 * sf2 * float(W.ravel() @ R.ravel())  # dK/dlog sf2 = sf2 R
+        grad[d + 1] = 0.5 * sn2 * float(np.trace(W))  # dK/dlog sn2 = sn2 I
+        # dK/dlog ell_j = sf2 dR/dr2 * (-2) sum_{c in j} (G_ic - G_kc)^2, and for a
+        # symmetric M: sum_ik M_ik (G_ic - G_kc)^2 = 2 m^T G_c^2 - 2 G_c^T M G_c.
+        M = W
+        M *= dR_dr2
+        M *= 0.5 * sf2
+        m = M.sum(1)
+        per_col = 2.0 * (m @ (G * G)) - 2.0 * (G * (M @ G)).sum(0)  # (C,)
+        grad[:d] = -2.0 * np.bincount(self._col_dim, per_col, minlength=d)
+        return lml, grad
+
+    def _neg_log_posterior(
+        self, theta: np.ndarray, F: np.ndarray, y: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        lml, g = self.log_marginal_likelihood(theta, F, y)
+        lp, gp = self._log_prior(theta)
+        value = -(lml + lp)
+        if not np.isfinite(value):  # guard L-BFGS-B against overflow far out
+            return 1e25, np.zeros_like(theta)
+        return value, -(g + gp)
+
+    # -- fitting ---------------------------------------------------------------------
+    def _bounds(self):
+        d = self.n_dims
+        return [_LOG_ELL_BOUNDS] * d + [_LOG_SIGNAL_BOUNDS, _LOG_NOISE_BOUNDS]
+
+    def fit(
+        self, Z: np.ndarray, y: np.ndarray, *, starts=(), maxiter: int = 200
+    ) -> GaussianProcess:
+        """MAP-fit ``theta`` by L-BFGS-B from the current value and ``starts``.
+
+        Z : (n, d) inputs, integer and categorical coordinates on cell centres.
+        y : (n,) transformed outputs.
+        """
+        Z, y = np.asarray(Z, dtype=float), np.asarray(y, dtype=float)
+        F = self._features(Z)
+        bounds = self._bounds()
+        lo, hi = np.array(bounds).T
+        inits = [] if self.theta is None else [self.theta]
+        inits += [np.asarray(s, dtype=float) for s in starts]
+        if not inits:
+            inits = [self.theta_prior_mode]
+        best = None
+        for theta0 in inits:
+            try:
+                res = minimize(
+                    self._neg_log_posterior,
+                    np.clip(theta0, lo, hi),
+                    args=(F, y),
+                    jac=True,
+                    method="L-BFGS-B",
+                    bounds=bounds,
+                    options={"maxiter": maxiter},
+                )
+            except LinAlgError:  # pragma: no cover - jitter makes this very rare
+                continue
+            if best is None or res.fun < best.fun:
+                best = res
+        if best is not None:
+            self.theta = np.asarray(best.x, dtype=float)
+        elif self.theta is None:  # pragma: no cover
+            self.theta = self.theta_prior_mode.copy()
+        return self.condition(Z, y)
+
+    def condition(self, Z: np.ndarray, y: np.ndarray) -> GaussianProcess:
+        """Condition on ``(Z, y)`` with ``theta`` fixed (R&W Algorithm 2.1)."""
+        self.Z_ = np.asarray(Z, dtype=float)  # (n, d)
+        self.y_ = np.asarray(y, dtype=float)  # (n,)
+        _, _, sn2 = self._unpack(self.theta)
+        K = self.kernel(self.Z_, self.Z_)
+        K[np.diag_indices(len(K))] += sn2
+        self.L_, jitter = cholesky_jitter(K)  # (n, n) lower
+        self.noise_ = sn2 + jitter
+        self.alpha_ = cho_solve((self.L_, True), self.y_, check_finite=False)
+        return self
+
+    def posterior_mean_train(self) -> np.ndarray:  # (n,)
+        """Posterior mean of the latent function at the training inputs.
+
+        With ``K = K_f + sigma_n^2 I``: ``K_f alpha = y - sigma_n^2 alpha``.
+        """
+        return self.y_ - self.noise_ * self.alpha_
+
+    def condition_on(self, Zf: np.ndarray, yf: np.ndarray) -> GaussianProcess:
+        """A copy also conditioned on ``(Zf, yf)``, by a block Cholesky update.
+
+        ``L_new = [[L, 0], [V^T, chol(K_ff + s^2 I - V^T V)]]`` with
+        ``V = L^-1 K(Z, Zf)``: O(n^2 m) instead of a new O(n^3) factorisation.
+        """
+        Zf = np.atleast_2d(np.asarray(Zf, dtype=float))
+        new = object.__new__(GaussianProcess)
+        new.__dict__.update(self.__dict__)
+        V = solve_triangular(
+            self.L_, self.kernel(self.Z_, Zf), lower=True, check_finite=False
+        )  # (n, m)
+        S = self.kernel(Zf, Zf) - V.T @ V
+        S[np.diag_indices(len(S))] += self.noise_
+        L22, _ = cholesky_jitter(S)
+        n, m = len(self.Z_), len(Zf)
+        L = np.zeros((n + m, n + m))
+        L[:n, :n], L[n:, :n], L[n:, n:] = self.L_, V.T, L22
+        new.Z_ = np.vstack([self.Z_, Zf])
+        new.y_ = np.concatenate([self.y_, np.atleast_1d(yf).astype(float)])
+        new.L_ = L
+        new.alpha_ = cho_solve((L, True), new.y_, check_finite=False)
+        return new
+
+    # -- prediction ------------------------------------------------------------------
+    def predict(self, Zs: np.ndarray, return_grad: bool = False):
+        """Posterior mean and variance of the latent function at ``Zs`` (m, d).
+
+        Returns ``mu`` (m,), ``var`` (m,) and, if ``return_grad``, their gradients
+        with respect to ``Zs``, each (m, d), zero on categorical coordinates.
+        """
+        Zs = np.atleast_2d(np.asarray(Zs, dtype=float))
+        ell, sf2, _ = self._unpack(self.theta)
+        inv = 1.0 / ell[self._col_dim]
+        r2 = _sqdist(self._features(Zs) * inv, self._features(self.Z_) * inv)
+        R, dR_dr2 = matern52(r2)
+        Ks = sf2 * R  # (m, n)
+        mu = Ks @ self.alpha_  # eq. (2.25)
+        V = solve_triangular(self.L_, Ks.T, lower=True, check_finite=False)  # (n, m)
+        var = np.maximum(sf2 - (V * V).sum(0), 1e-12 * sf2)  # eq. (2.26)
+        if not return_grad:
+            return mu, var
+        # d r2 / d zs_j = 2 (zs_j - z_ij) / ell_j^2 on continuous coordinates, so
+        # sum_i A_si d r2_si / d zs_j = 2 / ell_j^2 (zs_j sum_i A_si - (A Z)_sj).
+        c = self.continuous
+        Zc, Zsc, scale = self.Z_[:, c], Zs[:, c], 2.0 / ell[c] ** 2
+        dK = sf2 * dR_dr2  # (m, n)
+        w = solve_triangular(self.L_.T, V, lower=False, check_finite=False)  # K^-1 k*
+        A = dK * self.alpha_  # dmu = sum_i dk_si alpha_i
+        B = dK * w.T  # dvar = -2 sum_i dk_si (K^-1 k*)_i
+        dmu = np.zeros_like(Zs)
+        dvar = np.zeros_like(Zs)
+        dmu[:, c] = scale * (Zsc * A.sum(1)[:, None] - A @ Zc)
+        dvar[:, c] = -2.0 * scale * (Zsc * B.sum(1)[:, None] - B @ Zc)
+        return mu, var, dmu, dvar

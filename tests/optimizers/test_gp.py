@@ -1,0 +1,230 @@
+# Authors: The skhpo developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Tests of the Gaussian process and of log expected improvement."""
+
+import ast
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy.optimize import approx_fprime
+from scipy.stats import norm
+
+import skhpo._optimizers
+from skhpo._optimizers.bayes import log_ei, log_h
+from skhpo._optimizers.gp import (
+    GaussianProcess,
+    cholesky_jitter,
+    impute_failures,
+    matern52,
+    warp_outputs,
+)
+
+
+def _mixed_data(n, seed=0, n_categories=(0, 0, 3, 0)):
+    """Points with a categorical coordinate snapped to its cell centres."""
+    rng = np.random.RandomState(seed)
+    n_categories = np.asarray(n_categories)
+    Z = rng.uniform(size=(n, len(n_categories)))
+    for j in np.flatnonzero(n_categories):
+        k = n_categories[j]
+        Z[:, j] = (np.floor(Z[:, j] * k) + 0.5) / k
+    y = np.sin(5 * Z[:, 0]) + Z[:, 1] ** 2 + 0.5 * (Z[:, -1] > 0.5)
+    return Z, y + 0.05 * rng.standard_normal(n), n_categories
+
+
+def _random_theta(gp, seed):
+    rng = np.random.RandomState(seed)
+    theta = np.r_[rng.uniform(-1.5, 1.0, gp.n_dims), rng.uniform(-1, 1), -3.0]
+    return theta
+
+
+@pytest.mark.parametrize("n_categories", [(0, 0, 0), (0, 0, 3, 0), (2, 4)])
+def test_kernel_matrix_is_symmetric_psd(n_categories):
+    Z, _, n_categories = _mixed_data(40, seed=1, n_categories=n_categories)
+    gp = GaussianProcess(n_categories)
+    K = gp.kernel(Z, Z, theta=_random_theta(gp, 0))
+    assert_allclose(K, K.T, rtol=0, atol=1e-12)
+    assert np.linalg.eigvalsh(K).min() > -1e-9 * np.abs(K).max()
+    assert_allclose(np.diag(K), math.exp(_random_theta(gp, 0)[gp.n_dims]))
+
+
+def test_categorical_coordinates_use_hamming_distance():
+    gp = GaussianProcess(np.array([0, 4]))
+    theta = np.log([0.5, 0.7, 1.3, 1e-3])  # log ell_1, log ell_2, log sf2, log sn2
+    sf2, ell_cat = 1.3, 0.7
+    centres = (np.arange(4) + 0.5) / 4
+    A = np.array([[0.2, centres[0]]] * 3)
+    B = np.array([[0.2, centres[1]], [0.2, centres[3]], [0.2, centres[0]]])
+    k = np.diag(gp.kernel(A, B, theta=theta))
+    expected_differ = sf2 * matern52(np.array(1.0 / ell_cat**2))[0]
+    # Any two different categories are at the same distance; the same one at 0.
+    assert_allclose(k, [expected_differ, expected_differ, sf2])
+    # Any value inside a category's cell is that category.
+    inside = np.array([[0.2, 0.01]])
+    assert_allclose(gp.kernel(inside, A[:1], theta=theta), [[sf2]])
+
+
+def test_matern52_derivative():
+    r2 = np.linspace(0.0, 9.0, 50)
+    k, dk = matern52(r2.copy())
+    eps = 1e-6
+    k_plus, _ = matern52(r2 + eps)
+    assert_allclose(dk[1:], (k_plus[1:] - k[1:]) / eps, rtol=1e-4, atol=1e-8)
+    assert k[0] == 1.0 and np.all(np.diff(k) < 0)
+
+
+@pytest.mark.parametrize("n_categories", [(0, 0, 0), (0, 0, 3, 0)])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_log_marginal_likelihood_gradient(n_categories, seed):
+    Z, y, n_categories = _mixed_data(25, seed=seed, n_categories=n_categories)
+    gp = GaussianProcess(n_categories)
+    F = gp._features(Z)
+    theta = _random_theta(gp, seed)
+    _, grad = gp.log_marginal_likelihood(theta, F, y)
+    numeric = approx_fprime(
+        theta, lambda t: gp.log_marginal_likelihood(t, F, y)[0], 1e-6
+    )
+    assert_allclose(grad, numeric, rtol=1e-4, atol=1e-4 * np.abs(numeric).max())
+
+
+def test_log_prior_gradient():
+    gp = GaussianProcess(np.zeros(3, dtype=int))
+    theta = _random_theta(gp, 3)
+    _, grad = gp._log_prior(theta)
+    numeric = approx_fprime(theta, lambda t: gp._log_prior(t)[0], 1e-6)
+    assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
+
+
+def test_posterior_gradients_match_finite_differences():
+    Z, y, n_categories = _mixed_data(30, seed=2)
+    gp = GaussianProcess(n_categories).fit(Z, y)
+    Zs, _, _ = _mixed_data(4, seed=3)
+    mu, _var, dmu, dvar = gp.predict(Zs, return_grad=True)
+    assert_allclose(gp.predict(Zs)[0], mu)
+    for s in range(len(Zs)):
+        for grad, out in ((dmu, 0), (dvar, 1)):
+            numeric = approx_fprime(
+                Zs[s], lambda z, out=out: gp.predict(z[None])[out][0], 1e-7
+            )
+            numeric[n_categories > 0] = 0.0  # categorical: fixed, no gradient
+            assert_allclose(grad[s], numeric, rtol=1e-4, atol=1e-5)
+
+
+def test_gp_interpolates_a_smooth_function():
+    X = np.linspace(0, 1, 12)[:, None]
+    f = lambda x: np.sin(6 * x[:, 0]) + x[:, 0]  # noqa: E731
+    gp = GaussianProcess(np.array([0])).fit(X, f(X))
+    grid = np.linspace(0, 1, 201)[:, None]
+    mu, var = gp.predict(grid)
+    assert np.max(np.abs(mu - f(grid))) < 0.05
+    assert np.sqrt(var).max() < 0.1
+    assert gp.noise_ < 1e-2  # noiseless data: far below the prior median e^-4
+
+
+def test_noise_is_learned_on_noisy_data():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(80, 1))
+    y = np.sin(6 * X[:, 0]) + 0.3 * rng.standard_normal(80)
+    gp = GaussianProcess(np.array([0])).fit(X, y)
+    assert 0.02 < gp.noise_ < 0.3  # true noise variance 0.09
+
+
+def test_condition_on_matches_refactorisation():
+    Z, y, n_categories = _mixed_data(20, seed=4)
+    gp = GaussianProcess(n_categories).fit(Z, y)
+    Zf, yf, _ = _mixed_data(3, seed=5)
+    updated = gp.condition_on(Zf, yf)
+    direct = GaussianProcess(n_categories)
+    direct.theta = gp.theta
+    direct.condition(np.vstack([Z, Zf]), np.r_[y, yf])
+    Zs, _, _ = _mixed_data(10, seed=6)
+    for a, b in zip(updated.predict(Zs), direct.predict(Zs)):
+        assert_allclose(a, b, rtol=1e-6, atol=1e-9)
+    assert len(gp.Z_) == 20  # the original is untouched
+
+
+def test_cholesky_jitter_handles_singular_matrices():
+    v = np.random.RandomState(0).standard_normal((5, 1))
+    K = v @ v.T  # rank one
+    L, jitter = cholesky_jitter(K)
+    assert jitter > 0
+    assert_allclose(L @ L.T, K + jitter * np.eye(5), atol=1e-10)
+
+
+def test_duplicated_points_and_constant_outputs_fit():
+    Z = np.tile([[0.3, 0.7]], (6, 1))
+    gp = GaussianProcess(np.zeros(2, dtype=int)).fit(Z, np.zeros(6))
+    mu, var = gp.predict(np.array([[0.3, 0.7], [0.9, 0.1]]))
+    assert np.all(np.isfinite(mu)) and np.all(var > 0)
+
+
+def test_impute_failures_with_worst_loss():
+    assert_allclose(impute_failures([1.0, np.nan, 3.0, np.nan]), [1, 3, 3, 3])
+    assert impute_failures([np.nan, np.nan]) is None
+
+
+def test_warp_outputs_is_monotone_and_standardised():
+    y = np.random.RandomState(0).lognormal(sigma=2.0, size=50)
+    w = warp_outputs(y)
+    assert_allclose(w.mean(), 0, atol=1e-12)
+    assert_allclose(w.std(), 1)
+    assert np.array_equal(np.argsort(w), np.argsort(y))
+
+
+def test_warp_outputs_keeps_outliers_from_flattening_the_bulk():
+    rng = np.random.RandomState(0)
+    y = np.r_[rng.uniform(size=30), 500.0, 8000.0]
+    plain = (y - y.mean()) / y.std()
+    w = warp_outputs(y)
+    assert plain[:30].std() < 0.01
+    assert w[:30].std() > 0.5  # the bulk keeps most of the unit scale
+    assert w[31] >= w[30] > w[:30].max()
+
+
+@pytest.mark.parametrize("y", [[2.0], [1.0, 1.0, 1.0], [0.0, 1.0]])
+def test_warp_outputs_degenerate(y):
+    w = warp_outputs(np.asarray(y))
+    assert w.shape == (len(y),) and np.all(np.isfinite(w))
+
+
+def test_log_ei_matches_naive_formula():
+    z = np.linspace(-6, 6, 121)
+    sigma = 0.7
+    mu = 1.0 - z * sigma  # best = 1.0, so z = (best - mu) / sigma
+    naive = sigma * (z * norm.cdf(z) + norm.pdf(z))
+    value, d_mu, d_sigma = log_ei(mu, np.full_like(z, sigma), 1.0)
+    assert_allclose(value, np.log(naive), rtol=1e-9, atol=1e-9)
+    # Derivatives of EI: dEI/dmu = -Phi(z), dEI/dsigma = phi(z).
+    assert_allclose(d_mu, -norm.cdf(z) / naive, rtol=1e-6)
+    assert_allclose(d_sigma, norm.pdf(z) / naive, rtol=1e-6)
+
+
+def test_log_ei_stays_finite_far_in_the_tail():
+    z = -np.logspace(0, 12, 60)
+    lh = log_h(z)
+    assert np.all(np.isfinite(lh))
+    assert np.all(np.diff(lh) < 0)  # still decreasing where naive EI is 0
+    with np.errstate(divide="ignore"):
+        assert np.log(z * norm.cdf(z) + norm.pdf(z))[-1] == -np.inf
+    # Asymptotically h(z) ~ phi(z) / z^2 (Mills ratio).
+    far = z[z < -1e3]
+    assert_allclose(lh[z < -1e3], norm.logpdf(far) - 2 * np.log(-far), rtol=1e-6)
+    # And it stays accurate across the branch points.
+    for zc in (-1.0, -1.0 / math.sqrt(np.finfo(float).eps)):
+        around = log_h(np.array([zc * (1 + 1e-9), zc, zc * (1 - 1e-9)]))
+        assert np.ptp(around) < 1e-6 * abs(around[1])
+
+
+def test_optimizers_never_import_sklearn():
+    for path in Path(skhpo._optimizers.__path__[0]).glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            assert not any(n.split(".")[0] == "sklearn" for n in names), path
