@@ -1,0 +1,188 @@
+# Authors: The skhpo developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Evolutionary search over hyperparameters: a genetic algorithm or CMA-ES."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from skhpo._optimizers.cma_es import CMAES
+from skhpo._optimizers.genetic import GeneticAlgorithm
+from skhpo._search import BaseStrategySearchCV
+from skhpo.utils._docstrings import fill_doc
+
+
+@fill_doc
+class EvolutionarySearchCV(BaseStrategySearchCV):
+    """Evolutionary search over hyperparameters: a genetic algorithm or CMA-ES.
+
+    A population of candidates evolves generation after generation: the better
+    candidates of a generation are recombined and mutated into the next one, so the
+    search concentrates around good regions while mutation keeps exploring. Each
+    generation is one batch of parallel cross-validations. Two strategies share the
+    class: a real-coded genetic algorithm that treats integer and categorical
+    parameters natively, and CMA-ES, which learns the correlations between
+    continuous parameters.
+
+    Read more in the :ref:`User Guide <evolutionary_search>`.
+
+    Parameters
+    ----------
+    {estimator}
+
+    n_iter : int, default=50
+        Total number of candidates evaluated, whatever the population size. The
+        search never spends budget on a candidate identical to one already
+        evaluated; a generation cut short by the budget is evaluated in part.
+
+    strategy : {'ga', 'cma-es'}, default='ga'
+        ``'ga'``: a genetic algorithm with tournament selection, simulated binary
+        crossover on real parameters and uniform crossover on the others, mutation
+        whose step size adapts by the 1/5th success rule, and elitism [1]_.
+        ``'cma-es'``: the covariance matrix adaptation evolution strategy [2]_ with
+        a margin for integer and categorical parameters [3]_ and restarts with a
+        growing population.
+
+    population_size : int, default=None
+        Candidates per generation. ``None`` chooses it from the number of
+        dimensions of the space (at least 10 for ``'ga'``, ``4 + 3 ln d`` for
+        ``'cma-es'``).
+
+    crossover_rate : float, default=0.9
+        Probability that two parents are recombined rather than copied
+        (``'ga'`` only).
+
+    mutation_rate : float, default=None
+        Probability that a gene mutates; ``None`` means one gene per child on
+        average (``'ga'`` only).
+
+    elitism : int, default=1
+        Number of the best candidates that survive unchanged into the next
+        generation, without being evaluated again (``'ga'`` only).
+
+    sigma0 : float, default=0.3
+        Initial step size of CMA-ES, as a fraction of each parameter's range on the
+        unit cube (``'cma-es'`` only).
+
+    {shared_parameters}
+
+    Attributes
+    ----------
+    cv_results_ : dict of numpy (masked) ndarrays
+        A dict with keys as column headers and values as columns, in the layout of
+        :class:`~sklearn.model_selection.RandomizedSearchCV`'s, plus ``iter``: the
+        generation in which each candidate was proposed.
+
+    {shared_attributes}
+
+    See Also
+    --------
+    BayesSearchCV : Bayesian optimization, the most sample-efficient strategy.
+    PSOSearchCV : Particle swarm search.
+
+    Notes
+    -----
+    Integer and categorical parameters are genes on equal cells of the unit
+    interval, so mutation does not favour the ends of a range. Failed candidates
+    rank below every successful one and never become parents.
+
+    References
+    ----------
+    .. [1] K. Deb and R. B. Agrawal, "Simulated Binary Crossover for Continuous
+       Search Space", Complex Systems 9(2), 1995.
+    .. [2] N. Hansen, "The CMA Evolution Strategy: A Tutorial", arXiv:1604.00772,
+       2016.
+    .. [3] R. Hamano, S. Saito, M. Nomura and S. Shirakawa, "CMA-ES with Margin:
+       Lower-Bounding Marginal Probability for Mixed-Integer Black-Box
+       Optimization", GECCO 2022.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.svm import SVC
+    >>> from skhpo import EvolutionarySearchCV
+    >>> from skhpo.space import Real
+    >>> X, y = load_iris(return_X_y=True)
+    >>> space = {"C": Real(1e-2, 1e2, prior="log-uniform"), "kernel": ["linear", "rbf"]}
+    >>> search = EvolutionarySearchCV(SVC(), space, n_iter=20, random_state=0)
+    >>> float(search.fit(X, y).best_score_)
+    0.9...
+    """
+
+    _parameter_constraints: dict = {
+        **BaseStrategySearchCV._parameter_constraints,
+        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "strategy": [StrOptions({"ga", "cma-es"})],
+        "population_size": [Interval(Integral, 2, None, closed="left"), None],
+        "crossover_rate": [Interval(Real, 0, 1, closed="both")],
+        "mutation_rate": [Interval(Real, 0, 1, closed="both"), None],
+        "elitism": [Interval(Integral, 0, None, closed="left")],
+        "sigma0": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        param_distributions,
+        *,
+        n_iter=50,
+        strategy="ga",
+        population_size=None,
+        crossover_rate=0.9,
+        mutation_rate=None,
+        elitism=1,
+        sigma0=0.3,
+        scoring=None,
+        n_jobs=None,
+        refit=True,
+        cv=None,
+        verbose=0,
+        pre_dispatch="2*n_jobs",
+        random_state=None,
+        error_score=np.nan,
+        return_train_score=False,
+        max_time=None,
+        n_iter_no_change=None,
+        checkpoint=None,
+    ):
+        super().__init__(
+            estimator,
+            param_distributions,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            random_state=random_state,
+            error_score=error_score,
+            return_train_score=return_train_score,
+            max_time=max_time,
+            n_iter_no_change=n_iter_no_change,
+            checkpoint=checkpoint,
+        )
+        self.n_iter = n_iter
+        self.strategy = strategy
+        self.population_size = population_size
+        self.crossover_rate = crossover_rate
+        self.mutation_rate = mutation_rate
+        self.elitism = elitism
+        self.sigma0 = sigma0
+
+    def _make_optimizer(self, space, random_state):
+        common = {
+            "kinds": space.kinds,
+            "n_choices": space.n_choices,
+            "population_size": self.population_size,
+            "random_state": random_state,
+        }
+        if self.strategy == "cma-es":
+            return CMAES(space.n_dims, sigma0=self.sigma0, **common)
+        return GeneticAlgorithm(
+            space.n_dims,
+            crossover_rate=self.crossover_rate,
+            mutation_rate=self.mutation_rate,
+            elitism=self.elitism,
+            **common,
+        )

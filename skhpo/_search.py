@@ -1,0 +1,412 @@
+# Authors: The skhpo developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""The one search engine every skhpo ``*SearchCV`` class runs on.
+
+``BaseStrategySearchCV`` connects an ask/tell optimizer on the unit hypercube
+(``skhpo._optimizers``) to scikit-learn's ``BaseSearchCV``: it turns the optimizer's
+points into candidates through the search space, evaluates them in batches with
+``evaluate_candidates`` (so joblib, or any joblib backend, runs the cross-validation
+fits), and tells the optimizer the losses. Everything strategies share lives here and
+only here: the budget and the stopping rules, the frozen CV splits, the score that
+drives the search, de-duplication and failure handling.
+"""
+
+import difflib
+import os
+import time
+import warnings
+from abc import abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.model_selection import check_cv
+from sklearn.model_selection._search import BaseSearchCV
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+
+from skhpo.space import SearchSpace
+from skhpo.utils._fixes import (
+    evaluate_kwargs,
+    recording_fit_failures,
+    single_blas_thread,
+)
+
+# How many batches in a row may hold only candidates evaluated before, before the
+# engine evaluates random unseen candidates instead.
+_MAX_REPEATS = 3
+# Random draws per missing candidate when looking for unseen ones; a space in which
+# none is found after that many is taken as exhausted.
+_MAX_RANDOM_DRAWS = 200
+_SEED_MAX = np.iinfo(np.int32).max
+
+
+class _FrozenSplits:
+    """A CV splitter that splits once and then replays the same folds.
+
+    ``evaluate_candidates`` calls ``cv.split`` again for every batch, so a randomized
+    splitter (``KFold(shuffle=True)`` without a seed, ``ShuffleSplit``...) would give
+    every batch new folds and make candidates of different batches incomparable.
+    """
+
+    def __init__(self, cv, classifier):
+        self.cv = cv
+        self.classifier = classifier
+        self._splits = None
+
+    def split(self, X, y=None, groups=None, **split_params):
+        if self._splits is None:
+            # check_cv, not BaseSearchCV's private checked splitter, so this works
+            # with every supported scikit-learn; it returns the very object given
+            # when ``cv`` is already a splitter.
+            cv = check_cv(self.cv, y, classifier=self.classifier)
+            if groups is not None:
+                split_params["groups"] = groups
+            self._splits = [
+                (train, test) for train, test in cv.split(X, y, **split_params)
+            ]
+        return iter(self._splits)
+
+    def get_n_splits(self, X=None, y=None, groups=None, **split_params):
+        if self._splits is not None:
+            return len(self._splits)
+        cv = check_cv(self.cv, y, classifier=self.classifier)
+        return cv.get_n_splits(X, y, groups)
+
+
+def _valid_param_names(estimator, subspace):
+    """Names ``set_params`` accepts for a candidate of ``subspace``.
+
+    Besides the estimator's own deep parameters, a parameter whose choices are
+    estimators (``{"clf": [SVC(), LogisticRegression()]}``) opens the names of those
+    estimators' parameters (``clf__C``, ``clf__penalty``...).
+    """
+    names = set(estimator.get_params(deep=True))
+    for name, dimension in subspace.items():
+        for choice in getattr(dimension, "categories", ()):
+            if hasattr(choice, "get_params") and not isinstance(choice, type):
+                names.update(f"{name}__{key}" for key in choice.get_params(deep=True))
+    return names
+
+
+class BaseStrategySearchCV(BaseSearchCV):
+    """Base class of the skhpo searches: an ask/tell optimizer driving BaseSearchCV.
+
+    Subclasses write out every constructor parameter and implement
+    ``_make_optimizer(space, random_state)``; the engine does the rest.
+
+    Warning: This class should not be used directly. Use the derived classes instead.
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSearchCV._parameter_constraints,
+        "param_distributions": [dict, list],
+        "random_state": ["random_state"],
+        "max_time": [Interval(Real, 0, None, closed="neither"), None],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
+        "checkpoint": [str, os.PathLike, None],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        estimator,
+        param_distributions,
+        *,
+        scoring=None,
+        n_jobs=None,
+        refit=True,
+        cv=None,
+        verbose=0,
+        pre_dispatch="2*n_jobs",
+        random_state=None,
+        error_score=np.nan,
+        return_train_score=False,
+        max_time=None,
+        n_iter_no_change=None,
+        checkpoint=None,
+    ):
+        super().__init__(
+            estimator=estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            error_score=error_score,
+            return_train_score=return_train_score,
+        )
+        self.param_distributions = param_distributions
+        self.random_state = random_state
+        self.max_time = max_time
+        self.n_iter_no_change = n_iter_no_change
+        self.checkpoint = checkpoint
+
+    # -- what a strategy supplies ---------------------------------------------------
+    @abstractmethod
+    def _make_optimizer(self, space, random_state):
+        """Return the ask/tell optimizer for ``space``, seeded by ``random_state``."""
+
+    # -- checks before any fit ----------------------------------------------------
+    def _check_input_parameters(self, X, y, split_params):
+        """Build and check the search space before the first fit.
+
+        ``BaseSearchCV.fit`` calls this before fitting anything (scikit-learn >= 1.5);
+        with older versions ``_run_search`` calls it first, which is still before any
+        fit.
+        """
+        if self.checkpoint is not None:
+            raise NotImplementedError(
+                "checkpoint is not supported yet; pass checkpoint=None."
+            )
+        space = SearchSpace(self.param_distributions)
+        for i, subspace in enumerate(space.subspaces):
+            valid = _valid_param_names(self.estimator, subspace)
+            for name in subspace:
+                if name in valid:
+                    continue
+                where = (
+                    f"param_distributions[{name!r}]"
+                    if isinstance(self.param_distributions, dict)
+                    else f"param_distributions[{i}][{name!r}]"
+                )
+                close = difflib.get_close_matches(name, sorted(valid), n=3)
+                hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+                raise ValueError(
+                    f"{where}: {name!r} is not a parameter of "
+                    f"{type(self.estimator).__name__}.{hint} Valid names are listed "
+                    f"by estimator.get_params().keys()."
+                )
+        self._checked_space = space
+
+    # -- the engine -----------------------------------------------------------------
+    def _run_search(self, evaluate_candidates, *, callback_ctx=None):
+        """Run the strategy in batches until the budget or a stopping rule ends it."""
+        space = self.__dict__.pop("_checked_space", None)
+        if space is None:  # scikit-learn < 1.5 does not call _check_input_parameters
+            self._check_input_parameters(None, None, {})
+            space = self.__dict__.pop("_checked_space")
+        run = _SearchRun(self, evaluate_candidates, space, callback_ctx)
+        self._search(run)
+        run.finish()
+
+    def _search(self, run):
+        """The ask/tell loop: ask a batch, evaluate the unseen candidates, tell."""
+        optimizer = self._make_optimizer(run.space, run.random_state)
+        fill_rng = np.random.RandomState(run.random_state.randint(_SEED_MAX))
+        space, state, budget = run.space, run.state, self.n_iter
+        iteration = 0
+        while state.n_evaluated < budget and not run.should_stop():
+            if optimizer.should_stop():
+                break
+            n = min(optimizer.next_batch_size(), budget - state.n_evaluated)
+            with single_blas_thread():
+                X = optimizer.ask(n)
+            keys = space.keys(X)
+            new = _unseen_rows(keys, state.losses)
+            if not new:
+                # Only candidates evaluated before: their losses are known, so telling
+                # them costs no budget. An optimizer that keeps repeating itself
+                # (converged, or a small discrete space) gets random unseen ones.
+                with single_blas_thread():
+                    optimizer.tell(X, state.known_losses(keys))
+                state.n_stale += 1
+                if state.n_stale <= _MAX_REPEATS:
+                    continue
+                X = _random_unseen(space, n, state.losses, fill_rng)
+                if len(X) == 0:
+                    warnings.warn(
+                        f"The search space holds no candidate that was not evaluated "
+                        f"yet: stopping after {state.n_evaluated} distinct candidates "
+                        f"out of n_iter={budget}.",
+                        UserWarning,
+                    )
+                    break
+                keys = space.keys(X)
+                new = list(range(len(X)))
+            state.n_stale = 0
+            run.evaluate(
+                space.decode(X[new]),
+                [keys[i] for i in new],
+                more_results={"iter": [iteration] * len(new)},
+            )
+            with single_blas_thread():
+                optimizer.tell(X, state.known_losses(keys))
+            iteration += 1
+
+    def _score_key(self, results):
+        """The ``cv_results_`` column that drives the search.
+
+        The single score, or with multi-metric scoring the refit metric; when
+        ``refit`` is a callable or False, the first metric of ``scoring``.
+        """
+        if "mean_test_score" in results:
+            return "mean_test_score"
+        if isinstance(self.refit, str):
+            return f"mean_test_{self.refit}"
+        return next(key for key in results if key.startswith("mean_test_"))
+
+
+def _unseen_rows(keys, seen):
+    """Rows of the first occurrence of each key not in ``seen``."""
+    rows, batch = [], set()
+    for row, key in enumerate(keys):
+        if key not in seen and key not in batch:
+            batch.add(key)
+            rows.append(row)
+    return rows
+
+
+def _random_unseen(space, n, seen, rng):
+    """Up to ``n`` random candidates whose key is not in ``seen`` (none: exhausted)."""
+    rows, keys = [], set()
+    for _ in range(_MAX_RANDOM_DRAWS):
+        X = space.sample(n, rng)
+        for x, key in zip(X, space.keys(X)):
+            if key not in seen and key not in keys and len(rows) < n:
+                keys.add(key)
+                rows.append(x)
+        if len(rows) == n:
+            break
+    return np.asarray(rows, dtype=float).reshape(-1, space.n_dims)
+
+
+class _SearchRun:
+    """What one ``fit`` of a search shares between the engine and its strategy.
+
+    The frozen CV splits, the random state, the time budget and stopping rules, the
+    callback context, and ``evaluate``: the only place candidates are
+    cross-validated and their scores turned into losses.
+    """
+
+    def __init__(self, search, evaluate_candidates, space, callback_ctx):
+        self.search = search
+        self.space = space
+        self.evaluate_candidates = evaluate_candidates
+        self.random_state = check_random_state(search.random_state)
+        self.cv = _FrozenSplits(search.cv, is_classifier(search.estimator))
+        self.state = _SearchState()
+        self.start = time.monotonic()
+        self.n_batches = 0
+        self.ctx = None
+        if callback_ctx is not None:
+            self.ctx = callback_ctx.subcontext(
+                task_name="search", max_subtasks=None
+            ).call_on_fit_task_begin(estimator=search)
+
+    def should_stop(self):
+        """Whether ``max_time`` or ``n_iter_no_change`` ends the search."""
+        search, state = self.search, self.state
+        elapsed = time.monotonic() - self.start
+        if search.max_time is not None and elapsed >= search.max_time:
+            return True
+        if search.n_iter_no_change is not None:
+            return state.since_best >= search.n_iter_no_change
+        return False
+
+    def evaluate(self, candidates, keys, more_results, cv=None, counts=True):
+        """Cross-validate ``candidates``; return their losses (NaN for a failure).
+
+        ``keys`` identify the candidates for de-duplication; ``cv`` replaces the
+        frozen splits (Hyperband subsamples them); ``counts``, a bool or one per
+        candidate, says which candidates ``n_iter_no_change`` watches (Hyperband
+        leaves out those evaluated on a small budget).
+        """
+        search, n = self.search, len(candidates)
+        kwargs = {}
+        if self.ctx is not None:
+            kwargs = evaluate_kwargs(
+                self.ctx.subcontext(
+                    task_name="batch",
+                    max_subtasks=n * search.n_splits_,
+                    sequential_subtasks=False,
+                ).call_on_fit_task_begin(estimator=search)
+            )
+        with recording_fit_failures() as fit_errors, warnings.catch_warnings():
+            # BaseSearchCV warns about non-finite scores after every batch, repeating
+            # the whole history each time; the engine warns once, at the end.
+            warnings.filterwarnings(
+                "ignore", "One or more of the .* scores are non-finite", UserWarning
+            )
+            results = self.evaluate_candidates(
+                candidates, cv or self.cv, more_results=more_results, **kwargs
+            )
+        if kwargs:
+            kwargs["callback_ctx"].call_on_fit_task_end(estimator=search)
+        scores = np.asarray(results[search._score_key(results)][-n:], dtype=float)
+        # Optimizers minimise: the score that drives the search becomes a loss here
+        # and nowhere else. A candidate with any failed fit is a failure (NaN),
+        # whatever numeric error_score stood in for its score.
+        losses = -scores
+        failed = np.asarray([error is not None for error in fit_errors], dtype=bool)
+        losses[failed.reshape(n, -1).any(axis=1)] = np.nan
+        losses[~np.isfinite(losses)] = np.nan
+        first_error = next((error for error in fit_errors if error is not None), None)
+        counts = np.broadcast_to(counts, (n,))
+        self.state.record(keys, losses, first_error, counts)
+        self.n_batches += 1
+        if search.verbose > 0:
+            print(
+                f"[{type(search).__name__}] batch {self.n_batches}: {n} candidates, "
+                f"{self.state.n_evaluated} evaluated, best score "
+                f"{-self.state.best_loss:.5g}, "
+                f"{time.monotonic() - self.start:.1f}s elapsed"
+            )
+        return losses
+
+    def finish(self):
+        """Close the callback context; warn about failures, or raise if all failed."""
+        search, state = self.search, self.state
+        if self.ctx is not None:
+            self.ctx.call_on_fit_task_end(estimator=search)
+        if 0 < state.n_failed < state.n_evaluated:
+            warnings.warn(
+                f"{state.n_failed} of the {state.n_evaluated} candidates failed or "
+                f"scored a non-finite value; their scores in cv_results_ are "
+                f"error_score={search.error_score!r} or NaN and they rank last.",
+                UserWarning,
+            )
+        if state.n_evaluated and state.n_failed == state.n_evaluated:
+            detail = (
+                f"First error:\n{state.first_error}"
+                if state.first_error is not None
+                else "Every score was non-finite."
+            )
+            raise ValueError(
+                f"All the {state.n_evaluated} candidates failed. It is very likely "
+                f"that the estimator or the search space is misconfigured; set "
+                f"error_score='raise' to see the error where it happens. {detail}"
+            )
+
+
+class _SearchState:
+    """History and stopping counters of one search."""
+
+    def __init__(self):
+        self.losses = {}  # candidate key -> loss, for de-duplication
+        self.n_evaluated = 0
+        self.n_failed = 0
+        self.best_loss = np.inf
+        self.since_best = 0  # candidates in a row that did not improve the best
+        self.first_error = None
+        self.n_stale = 0  # batches in a row without an unseen candidate
+
+    def known_losses(self, keys):
+        return np.array([self.losses[key] for key in keys], dtype=float)
+
+    def record(self, keys, losses, first_error, counts):
+        if self.first_error is None:
+            self.first_error = first_error
+        for key, loss, watched in zip(keys, losses, counts):
+            self.losses[key] = loss
+            self.n_evaluated += 1
+            if np.isnan(loss):
+                self.n_failed += 1
+            if not watched:
+                continue
+            if loss < self.best_loss:  # False for NaN
+                self.best_loss = loss
+                self.since_best = 0
+            else:
+                self.since_best += 1

@@ -1,0 +1,130 @@
+# Authors: The skhpo developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""The docstring entries every search class shares, written once.
+
+A class docstring names them as ``{estimator}``, ``{shared_parameters}`` and so on;
+``fill_doc`` substitutes them when the class is defined, so ``help()``, numpydoc
+and Sphinx all see the full text, and a fix here reaches all four classes.
+"""
+
+import textwrap
+
+_ENTRIES = {
+    "estimator": """
+estimator : estimator object
+    An object of that type is instantiated for each candidate. This is assumed to
+    implement the scikit-learn estimator interface. Either estimator needs to
+    provide a ``score`` function, or ``scoring`` must be passed.
+
+param_distributions : dict or list of dicts
+    Dictionary with parameter names (``str``) as keys and, as values, the space of
+    each parameter: a list, tuple or 1-d array of choices (any objects), a frozen
+    :mod:`scipy.stats` distribution (continuous or discrete, used as the prior
+    through its quantile function), or a :class:`~skhpo.space.Real`,
+    :class:`~skhpo.space.Integer` or :class:`~skhpo.space.Categorical`. A list of
+    dicts is a conditional space: each candidate comes from exactly one of the
+    dicts. Names follow scikit-learn (``clf__C`` inside a pipeline).
+""",
+    "shared_parameters": """
+scoring : str, callable, list, tuple or dict, default=None
+    Strategy to evaluate the performance of the cross-validated model on the test
+    set, as in :class:`~sklearn.model_selection.GridSearchCV`. With multi-metric
+    scoring, the search is driven by the ``refit`` metric, or by the first metric
+    when ``refit`` is a callable or ``False``.
+
+n_jobs : int, default=None
+    Number of jobs to run in parallel. ``None`` means 1 unless in a
+    :obj:`joblib.parallel_config` context. ``-1`` means using all processors. Any
+    joblib backend (``loky``, ``threading``, dask, ray) runs the fits; results do
+    not depend on it.
+
+refit : bool, str, or callable, default=True
+    Refit an estimator using the best found parameters on the whole dataset, as in
+    :class:`~sklearn.model_selection.GridSearchCV`.
+
+cv : int, cross-validation generator or an iterable, default=None
+    Determines the cross-validation splitting strategy, as in
+    :class:`~sklearn.model_selection.GridSearchCV`. The splits are computed once:
+    every candidate is scored on the same folds, even with a randomized splitter.
+
+verbose : int, default=0
+    Controls the verbosity: ``>0`` prints a line per batch with the best score so
+    far; higher values also print scikit-learn's per-fit messages.
+
+pre_dispatch : int or str, default='2*n_jobs'
+    Controls the number of jobs that get dispatched during parallel execution, as
+    in :class:`~sklearn.model_selection.GridSearchCV`.
+
+random_state : int, RandomState instance or None, default=None
+    The only source of randomness of the search. Pass an int for results that are
+    reproducible across calls and identical for any ``n_jobs`` and backend.
+
+error_score : 'raise' or numeric, default=np.nan
+    Value to assign to the score if an error occurs in estimator fitting. With a
+    numeric value the search goes on, records the failure, and the strategy takes
+    the candidate as the worst seen, so it learns to avoid the region.
+
+return_train_score : bool, default=False
+    If ``False``, the ``cv_results_`` attribute will not include training scores.
+
+max_time : float, default=None
+    Time budget in seconds: no new batch is started once it has passed.
+
+n_iter_no_change : int, default=None
+    Stop once that many candidates in a row did not improve the best score.
+
+checkpoint : str or path-like, default=None
+    Reserved for resuming interrupted searches from a journal file; only ``None``
+    is supported in this release.
+""",
+    "shared_attributes": """
+best_estimator_ : estimator
+    Estimator that was chosen by the search, refitted on the whole dataset. Not
+    available if ``refit=False``.
+
+best_score_ : float
+    Mean cross-validated score of the best_estimator.
+
+best_params_ : dict
+    Parameter setting that gave the best results on the hold out data.
+
+best_index_ : int
+    The index (of the ``cv_results_`` arrays) which corresponds to the best
+    candidate parameter setting.
+
+scorer_ : function or a dict
+    Scorer function used on the held out data to choose the best parameters for the
+    model.
+
+n_splits_ : int
+    The number of cross-validation splits (folds/iterations).
+
+refit_time_ : float
+    Seconds used for refitting the best model on the whole dataset.
+
+multimetric_ : bool
+    Whether or not the scorers compute several metrics.
+
+classes_ : ndarray of shape (n_classes,)
+    The classes labels. Only available with ``refit`` and a classifier.
+
+n_features_in_ : int
+    Number of features seen during :term:`fit`. Only available with ``refit``.
+
+feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    Names of features seen during :term:`fit`. Only defined if ``best_estimator_``
+    is defined and has them.
+""",
+}
+
+
+def fill_doc(cls):
+    """Substitute the shared entries into ``cls.__doc__``, at its indentation."""
+    doc = cls.__doc__
+    for name, text in _ENTRIES.items():
+        # str.replace, not str.format: examples in docstrings hold literal braces
+        doc = doc.replace(
+            "{" + name + "}", textwrap.indent(text.strip("\n"), "    ")[4:]
+        )
+    cls.__doc__ = doc
+    return cls

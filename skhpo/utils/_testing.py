@@ -1,0 +1,142 @@
+# Authors: The skhpo developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Fast fake estimators and the smallest searches, shared by the tests.
+
+In the spirit of scikit-learn's halving tests: estimators whose fits cost nothing,
+whose score is a known function of their parameters, that fail in a known region,
+or that count their fits.
+"""
+
+import math
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.dummy import DummyClassifier
+
+from skhpo import (
+    BayesSearchCV,
+    EvolutionarySearchCV,
+    HyperbandSearchCV,
+    PSOSearchCV,
+)
+from skhpo.space import Real
+
+SEARCHES = [BayesSearchCV, HyperbandSearchCV, EvolutionarySearchCV, PSOSearchCV]
+
+# The smallest budget that still runs each strategy past its start-up phase.
+_SMALL_BUDGET = {
+    BayesSearchCV: {"n_iter": 6, "n_initial_points": 3},
+    HyperbandSearchCV: {"n_brackets": 2, "factor": 3},
+    EvolutionarySearchCV: {"n_iter": 8, "population_size": 4},
+    PSOSearchCV: {"n_iter": 8, "n_particles": 4},
+}
+
+
+def make_search(SearchCV, estimator=None, param_distributions=None, **params):
+    """A search of ``SearchCV`` with the smallest budget, ``cv=2``, seeded.
+
+    ``n_iter`` is translated for searches that count their budget otherwise
+    (Hyperband runs about one bracket per 8 candidates asked for).
+    """
+    if estimator is None:
+        estimator = QuadraticClassifier()
+    if param_distributions is None:
+        param_distributions = {"a": Real(0.0, 1.0), "b": Real(0.0, 1.0)}
+    kwargs = {"cv": 2, "random_state": 0, **_SMALL_BUDGET[SearchCV], **params}
+    if SearchCV is HyperbandSearchCV and "n_iter" in kwargs:
+        kwargs["n_brackets"] = math.ceil(kwargs.pop("n_iter") / 8)
+    return SearchCV(estimator, param_distributions, **kwargs)
+
+
+class QuadraticClassifier(DummyClassifier):
+    """A classifier whose score is a known function of its no-op parameters.
+
+    ``score`` is ``1 - (a - 0.3)**2 - (b - 0.7)**2`` (best at a=0.3, b=0.7) plus
+    ``noise`` times a deterministic function of the test rows, so folds differ.
+    Parameters listed in ``fail_when`` (a callable of the parameters) make ``fit``
+    raise.
+    """
+
+    def __init__(
+        self,
+        strategy="prior",
+        a=0.5,
+        b=0.5,
+        c=0,
+        d="x",
+        noise=0.0,
+        fail_when=None,
+    ):
+        super().__init__(strategy=strategy)
+        self.a = a
+        self.b = b
+        self.c = c
+        self.d = d
+        self.noise = noise
+        self.fail_when = fail_when
+
+    def fit(self, X, y, sample_weight=None):
+        if self.fail_when is not None and self.fail_when(self):
+            raise ValueError("QuadraticClassifier fails here on purpose")
+        return super().fit(X, y, sample_weight=sample_weight)
+
+    def score(self, X, y, sample_weight=None):
+        value = 1.0 - (self.a - 0.3) ** 2 - (self.b - 0.7) ** 2
+        if self.noise:
+            value += self.noise * np.sin(np.asarray(X, dtype=float).sum())
+        return value
+
+
+class FitCounter(BaseEstimator, ClassifierMixin):
+    """Counts its fits in a class attribute (use with ``n_jobs=1``)."""
+
+    n_fits = 0
+
+    def __init__(self, a=0.5, b=0.5):
+        self.a = a
+        self.b = b
+
+    def fit(self, X, y):
+        type(self).n_fits += 1
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+    def score(self, X, y):
+        return -abs(self.a - 0.5)
+
+
+class FailFirstFits(QuadraticClassifier):
+    """Fails its first ``FailFirstFits.n_failures`` fits (use with ``n_jobs=1``)."""
+
+    n_failures = 0
+
+    def fit(self, X, y, sample_weight=None):
+        if type(self).n_failures > 0:
+            type(self).n_failures -= 1
+            raise ValueError("an early fit failed")
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def fails_above_half(estimator):
+    """``fail_when`` for QuadraticClassifier: the region ``a > 0.5`` fails."""
+    return estimator.a > 0.5
+
+
+def always(estimator):
+    """``fail_when`` for QuadraticClassifier: every fit fails."""
+    return True
+
+
+def first_batch_size(search, X, y):
+    """Number of candidates in the first batch ``search`` evaluates on ``X, y``."""
+    results = clone(search).set_params(estimator=QuadraticClassifier()).fit(X, y)
+    columns = [
+        np.asarray(results.cv_results_[key])
+        for key in ("iter", "bracket", "n_resources")
+        if key in results.cv_results_
+    ]
+    first = np.all([column == column[0] for column in columns], axis=0)
+    return int(np.argmin(first)) if not first.all() else len(first)

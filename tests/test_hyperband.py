@@ -1,0 +1,168 @@
+# Authors: The skhpo developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""What only HyperbandSearchCV does: budgets, rungs, brackets and their checks."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.datasets import make_classification
+from sklearn.linear_model import SGDClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skhpo import HyperbandSearchCV
+from skhpo._hyperband import _training_order
+from skhpo.space import Real
+from skhpo.utils._testing import FitCounter, QuadraticClassifier
+
+
+class SizeScore(QuadraticClassifier):
+    """Scores the number of training rows it saw, and records them."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.n_train_ = len(X)
+        self.classes_seen_ = np.unique(y)
+        return super().fit(X, y)
+
+    def score(self, X, y, sample_weight=None):
+        return self.n_train_ + 0.01 * super().score(X, y)
+
+
+@pytest.fixture
+def data():
+    return make_classification(
+        n_samples=240, n_classes=3, n_informative=4, random_state=0
+    )
+
+
+@pytest.mark.parametrize("sampler", ["random", "bohb"])
+def test_rungs_grow_by_factor_and_promote_the_best(sampler, data):
+    search = HyperbandSearchCV(
+        SizeScore(),
+        {"a": Real(0, 1)},
+        factor=3,
+        cv=2,
+        sampler=sampler,
+        random_state=0,
+    ).fit(*data)
+    results = search.cv_results_
+    bracket, rung = np.asarray(results["bracket"]), np.asarray(results["iter"])
+    n_resources = np.asarray(results["n_resources"])
+    assert search.max_resources_ == 120  # the training part of each of 2 splits
+    for s in np.unique(bracket):
+        budgets = [n_resources[(bracket == s) & (rung == i)] for i in range(s + 1)]
+        sizes = [np.unique(b).item() for b in budgets]
+        assert sizes[-1] == 120
+        assert_array_equal(np.diff(np.log(sizes) / np.log(3)).round(1), 1.0)
+        # promoted candidates are re-evaluated, once per rung, best first kept
+        for i in range(s):
+            lower = (bracket == s) & (rung == i)
+            upper = (bracket == s) & (rung == i + 1)
+            a_lower = np.array([p["a"] for p in np.asarray(results["params"])[lower]])
+            a_upper = {p["a"] for p in np.asarray(results["params"])[upper]}
+            scores = np.asarray(results["mean_test_score"])[lower]
+            assert a_upper == set(a_lower[np.argsort(-scores)[: len(a_upper)]])
+    # the score reveals the training size: every split was cut to the rung's budget
+    assert_array_equal(np.floor(results["mean_test_score"]), n_resources)
+
+
+def test_best_candidate_comes_from_the_largest_budget(data):
+    # a candidate scores better on fewer rows: best_* must still use full budgets
+    class SmallIsBetter(SizeScore):
+        def score(self, X, y, sample_weight=None):
+            return -self.n_train_ + QuadraticClassifier.score(self, X, y)
+
+    search = HyperbandSearchCV(SmallIsBetter(), {"a": Real(0, 1)}, cv=2, random_state=0)
+    search.fit(*data)
+    assert search.cv_results_["n_resources"][search.best_index_] == 120
+    assert (
+        search.best_score_ == search.cv_results_["mean_test_score"][search.best_index_]
+    )
+
+
+def test_subsamples_are_stratified_and_nested():
+    rng = np.random.RandomState(0)
+    y = np.repeat([0, 1, 2], [60, 30, 10])
+    order = _training_order(len(y), y, rng)
+    assert sorted(order) == list(range(100))
+    for n in (10, 20, 50):
+        counts = np.bincount(y[order[:n]], minlength=3)
+        assert np.all(np.abs(counts - n * np.array([0.6, 0.3, 0.1])) <= 1)
+
+
+def test_resource_can_be_a_pipeline_parameter(data):
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", SGDClassifier(tol=None))])
+    search = HyperbandSearchCV(
+        pipe,
+        {"clf__alpha": Real(1e-5, 1e-1, prior="log-uniform")},
+        resource="clf__max_iter",
+        max_resources=9,
+        cv=2,
+        random_state=0,
+    ).fit(*data)
+    results = search.cv_results_
+    assert [p["clf__max_iter"] for p in results["params"]] == list(
+        results["n_resources"]
+    )
+    assert search.best_params_["clf__max_iter"] == 9
+    assert search.min_resources_ == 1 and search.max_resources_ == 9
+
+
+def test_random_sampler_runs_brackets_in_waves(data):
+    search = HyperbandSearchCV(
+        SizeScore(), {"a": Real(0, 1)}, cv=2, sampler="random", random_state=0
+    ).fit(*data)
+    rung = np.asarray(search.cv_results_["iter"])
+    assert np.all(np.diff(rung) >= 0)  # all first rungs, then all second rungs...
+
+
+def test_n_brackets_runs_several_iterations(data):
+    one, two = (
+        HyperbandSearchCV(
+            SizeScore(), {"a": Real(0, 1)}, cv=2, n_brackets=n, random_state=0
+        )
+        .fit(*data)
+        .cv_results_
+        for n in (None, 6)
+    )
+    # 120 training rows, at least 2 per class of 3: budgets 13, 40, 120
+    assert sorted(np.unique(one["bracket"])) == [0, 1, 2]
+    assert len(two["params"]) == 2 * len(one["params"])
+
+
+BAD_BUDGETS = [
+    ({"min_resources": 50, "max_resources": 10}, "min_resources=50 must not exceed"),
+    ({"max_resources": 1000}, "max_resources=1000 exceeds the 120 training samples"),
+    ({"resource": "b"}, "resource='b' is also in param_distributions"),
+    ({"resource": "d"}, "resource='d' must be an integer parameter"),
+    ({"resource": "nope"}, "resource='nope' is neither 'n_samples' nor a parameter"),
+    ({"min_resources": 200}, "min_resources=200 exceeds max_resources=120"),
+    ({"factor": 1}, "factor"),
+]
+
+
+@pytest.mark.parametrize("params, match", BAD_BUDGETS)
+def test_bad_budgets_raise_before_any_fit(params, match, data):
+    FitCounter.n_fits = 0
+    estimator = QuadraticClassifier()
+    search = HyperbandSearchCV(
+        estimator, {"a": Real(0, 1), "b": Real(0, 1)}, cv=2, **params
+    )
+    with pytest.raises(ValueError, match=match):
+        search.fit(*data)
+    counted = HyperbandSearchCV(FitCounter(), {"a": Real(0, 1)}, cv=2, **params)
+    if "resource" not in params:
+        with pytest.raises(ValueError, match=match):
+            counted.fit(*data)
+        assert FitCounter.n_fits == 0
+
+
+def test_too_small_data_is_explained():
+    X, y = make_classification(
+        n_samples=12, n_classes=3, n_informative=3, random_state=0
+    )
+    search = HyperbandSearchCV(
+        QuadraticClassifier(), {"a": Real(0, 1)}, cv=2, min_resources=10
+    )
+    with pytest.raises(ValueError, match="data are too small"):
+        search.fit(X, y)
