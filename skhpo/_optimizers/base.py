@@ -13,9 +13,10 @@ pattern of nevergrad's optimizers).
 
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
+from scipy.stats import qmc
 
 _KINDS = ("real", "integer", "categorical")
 
@@ -29,6 +30,50 @@ def check_random_state(seed) -> np.random.RandomState:
     if isinstance(seed, np.random.RandomState):
         return seed
     raise ValueError(f"random_state={seed!r} cannot seed a numpy RandomState")
+
+
+def check_int(name: str, value, low: int, none: bool = False) -> int | None:
+    """``value`` as an int ``>= low`` (``None`` allowed if ``none``)."""
+    if value is None and none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {name}={value!r}")
+    return int(value)
+
+
+def check_float(name: str, value, low: float, high: float, none: bool = False):
+    """``value`` as a float in ``[low, high]`` (``None`` allowed if ``none``)."""
+    if value is None and none:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, Real)
+        or not low <= value <= high
+    ):
+        raise ValueError(
+            f"{name} must be a number in [{low}, {high}], got {name}={value!r}"
+        )
+    return float(value)
+
+
+def sobol(n_dims: int, n: int, seed: int, start: int = 0) -> np.ndarray:
+    """Points ``start .. start + n - 1`` of a scrambled Sobol sequence, (n, n_dims).
+
+    Drawing 2^m >= start + n points and slicing keeps the same prefix for one seed
+    whatever ``n`` is, and never triggers scipy's balance warning.
+    """
+    m = max(start + n - 1, 0).bit_length()
+    try:
+        engine = qmc.Sobol(n_dims, scramble=True, rng=seed)
+    except TypeError:  # scipy < 1.15 names it ``seed``
+        engine = qmc.Sobol(n_dims, scramble=True, seed=seed)
+    return engine.random_base2(m)[start : start + n]
+
+
+def reflect(X: np.ndarray) -> np.ndarray:
+    """Mirror any real values into ``[0, 1]`` (period 2: reflections at 0 and 1)."""
+    X = np.mod(X, 2.0)
+    return np.where(X > 1.0, 2.0 - X, X)
 
 
 class Optimizer:
@@ -129,7 +174,8 @@ class Optimizer:
     def _cells(self, X: np.ndarray) -> np.ndarray:
         """Snap coordinates with equal cells to the centre of their cell."""
         X = np.array(X, dtype=float, copy=True)
-        for j in np.flatnonzero(self.n_choices):
+        j = np.flatnonzero(self.n_choices)
+        if j.size:
             k = self.n_choices[j]
             X[:, j] = (np.minimum(np.floor(X[:, j] * k), k - 1) + 0.5) / k
         return X

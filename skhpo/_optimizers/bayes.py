@@ -32,14 +32,12 @@ the optimisation strategy around it:
 from __future__ import annotations
 
 import math
-from numbers import Integral
 
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import erfcx, log_ndtr, ndtr
-from scipy.stats import qmc
 
-from skhpo._optimizers.base import Optimizer
+from skhpo._optimizers.base import Optimizer, check_int, sobol
 from skhpo._optimizers.gp import GaussianProcess, impute_failures, warp_outputs
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -150,28 +148,6 @@ def _acquisition(gp: GaussianProcess, Z: np.ndarray, best: float, grad: bool = F
     return a + p, da_dmu[:, None] * dmu + da_dvar[:, None] * dvar
 
 
-def _sobol(n_dims: int, n: int, seed: int, start: int = 0) -> np.ndarray:
-    """Points ``start .. start + n - 1`` of a scrambled Sobol sequence.
-
-    Drawing a power of two and slicing keeps the same prefix for one seed whatever
-    ``n`` is, and never triggers scipy's balance warning.
-    """
-    m = max(math.ceil(math.log2(max(start + n, 1))), 0)
-    try:
-        engine = qmc.Sobol(n_dims, scramble=True, rng=seed)
-    except TypeError:  # scipy < 1.15 names it ``seed``
-        engine = qmc.Sobol(n_dims, scramble=True, seed=seed)
-    return engine.random_base2(m)[start : start + n]
-
-
-def _check_positive_int(name: str, value, allow_none: bool = False) -> int | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 class GaussianProcessBO(Optimizer):
     """Bayesian optimisation with a GP surrogate and log expected improvement.
 
@@ -210,13 +186,11 @@ class GaussianProcessBO(Optimizer):
         super().__init__(
             n_dims, kinds=kinds, n_choices=n_choices, random_state=random_state
         )
-        n_initial_points = _check_positive_int(
-            "n_initial_points", n_initial_points, allow_none=True
-        )
+        n_initial_points = check_int("n_initial_points", n_initial_points, 1, none=True)
         if n_initial_points is None:
             n_initial_points = max(5, min(10, 2 * self.n_dims))
         self.n_initial_points = n_initial_points
-        self.batch_size = _check_positive_int("batch_size", batch_size)
+        self.batch_size = check_int("batch_size", batch_size, 1)
         categorical = np.array([k == "categorical" for k in self.kinds])
         self._n_categories = np.where(categorical, self.n_choices, 0)
         self._gp = None  # GaussianProcess fitted in _tell, or None without data
@@ -279,7 +253,7 @@ class GaussianProcessBO(Optimizer):
     def _design(self, n: int) -> np.ndarray:  # (n, d)
         if self._design_seed is None:
             self._design_seed = int(self.random_state.randint(2**31 - 1))
-        X = _sobol(self.n_dims, n, self._design_seed, start=self._n_design)
+        X = sobol(self.n_dims, n, self._design_seed, start=self._n_design)
         self._n_design += n
         return self._cells(X)
 
@@ -302,7 +276,7 @@ class GaussianProcessBO(Optimizer):
         rng = self.random_state
         lo, hi = _N_SOBOL_RANGE
         n_sobol = int(np.clip(2 ** round(math.log2(2.5e5 / len(gp.Z_))), lo, hi))
-        raw = _sobol(self.n_dims, n_sobol, int(rng.randint(2**31 - 1)))
+        raw = sobol(self.n_dims, n_sobol, int(rng.randint(2**31 - 1)))
         # Local candidates around the points with the lowest posterior mean: BO
         # optima sit near the incumbents and a global space-filling set rarely
         # lands close enough (cf. BoTorch's sample_around_best).

@@ -43,7 +43,7 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.special import ndtri
 
-from skhpo._optimizers.base import Optimizer
+from skhpo._optimizers.base import Optimizer, reflect
 
 # IPOP restarts (Auger & Hansen 2005): at most this many, each doubling lambda.
 _MAX_RESTARTS = 9
@@ -56,12 +56,6 @@ _MAX_CONDITION = 1e14
 # A sigma wider than the period (2) of the mirrored space samples the cube almost
 # uniformly; beyond that it would only grow on flat losses.
 _SIGMA_MAX = 2.0
-
-
-def _reflect(X: np.ndarray) -> np.ndarray:
-    """Mirror any real values into ``[0, 1]`` (period 2: reflections at 0 and 1)."""
-    X = np.mod(X, 2.0)
-    return np.where(X > 1.0, 2.0 - X, X)
 
 
 def _flat(values: np.ndarray, tol: float) -> bool:
@@ -228,7 +222,7 @@ class CMAES(Optimizer):
 
     def _encode(self, raw: np.ndarray) -> np.ndarray:  # (k, n) -> (k, n) in [0, 1]
         """Widen discrete deviations by the margin factor A, then mirror."""
-        return _reflect(self.m + self.A * (raw - self.m))
+        return reflect(self.m + self.A * (raw - self.m))
 
     def _preimage(self, X: np.ndarray) -> np.ndarray:  # (k, n) in [0, 1] -> (k, n)
         """The raw point closest to the mean that encodes to ``X``."""
@@ -337,7 +331,7 @@ class CMAES(Optimizer):
         if not j.any():
             return
         k = self.n_choices[j]
-        r = _reflect(self.m[j])  # where the mean decodes
+        r = reflect(self.m[j])  # where the mean decodes
         cell = np.minimum(np.floor(r * k), k - 1)
         # Distance to the nearer cell boundary inside the cube: the cube's own
         # bounds are mirrors, not boundaries, so an end cell's plateau is twice as

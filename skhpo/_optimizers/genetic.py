@@ -38,12 +38,11 @@ from the paper that introduced or analysed it:
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
 
 import numpy as np
 from scipy.stats import qmc
 
-from skhpo._optimizers.base import Optimizer
+from skhpo._optimizers.base import Optimizer, check_float, check_int, reflect, sobol
 
 # SBX distribution index eta_c (Deb & Agrawal 1995): small values spread children
 # far from their parents, which suits the small populations of a tuning budget.
@@ -60,47 +59,6 @@ _TRUNCATION = 0.5
 # How many times a child identical to an evaluated point is mutated again, with a
 # doubled step each time, before it is proposed anyway.
 _MAX_RETRIES = 8
-
-
-def _reflect(X: np.ndarray) -> np.ndarray:
-    """Mirror any real values into ``[0, 1]`` (period 2: reflections at 0 and 1)."""
-    X = np.mod(X, 2.0)
-    return np.where(X > 1.0, 2.0 - X, X)
-
-
-def _sobol(n_dims: int, n: int, seed: int, start: int = 0) -> np.ndarray:
-    """Points ``start .. start + n - 1`` of a scrambled Sobol sequence, (n, n_dims).
-
-    Drawing 2^m >= start + n points and slicing keeps scipy's balance warning quiet.
-    """
-    m = max(start + n - 1, 0).bit_length()
-    try:
-        engine = qmc.Sobol(n_dims, scramble=True, rng=seed)
-    except TypeError:  # scipy < 1.15 names it ``seed``
-        engine = qmc.Sobol(n_dims, scramble=True, seed=seed)
-    return engine.random_base2(m)[start : start + n]
-
-
-def _check_int(name: str, value, low: int, none: bool = False):
-    if value is None and none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {name}={value!r}")
-    return int(value)
-
-
-def _check_float(name: str, value, low: float, high: float, none: bool = False):
-    if value is None and none:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, Real)
-        or not low <= value <= high
-    ):
-        raise ValueError(
-            f"{name} must be a number in [{low}, {high}], got {name}={value!r}"
-        )
-    return float(value)
 
 
 class GeneticAlgorithm(Optimizer):
@@ -155,7 +113,7 @@ class GeneticAlgorithm(Optimizer):
             n_dims, kinds=kinds, n_choices=n_choices, random_state=random_state
         )
         d = self.n_dims
-        population_size = _check_int("population_size", population_size, 2, True)
+        population_size = check_int("population_size", population_size, 2, True)
         if population_size is None:
             population_size = max(10, round(4 + 3 * math.log(d)))
         self.population_size = population_size
@@ -165,11 +123,11 @@ class GeneticAlgorithm(Optimizer):
                 f"selection={selection!r}"
             )
         self.selection = selection
-        self.tournament_size = _check_int("tournament_size", tournament_size, 1)
-        self.crossover_rate = _check_float("crossover_rate", crossover_rate, 0, 1)
-        mutation_rate = _check_float("mutation_rate", mutation_rate, 0, 1, True)
+        self.tournament_size = check_int("tournament_size", tournament_size, 1)
+        self.crossover_rate = check_float("crossover_rate", crossover_rate, 0, 1)
+        mutation_rate = check_float("mutation_rate", mutation_rate, 0, 1, True)
         self.mutation_rate = 1.0 / d if mutation_rate is None else mutation_rate
-        self.elitism = _check_int("elitism", elitism, 0)
+        self.elitism = check_int("elitism", elitism, 0)
         if self.elitism >= self.population_size:
             raise ValueError(
                 f"elitism must be smaller than population_size="
@@ -222,7 +180,7 @@ class GeneticAlgorithm(Optimizer):
         if self.n_dims > qmc.Sobol.MAXDIM:  # pragma: no cover - absurdly many dims
             X = self.random_state.uniform(size=(n, self.n_dims))
         else:
-            X = _sobol(self.n_dims, n, self._sobol_seed, start=self._n_sobol)
+            X = sobol(self.n_dims, n, self._sobol_seed, start=self._n_sobol)
         self._n_sobol += n
         return self._cells(X)
 
@@ -267,7 +225,7 @@ class GeneticAlgorithm(Optimizer):
             (0.5 / (1.0 - u)) ** (1.0 / (_ETA_C + 1.0)),
         )
         mean, half = 0.5 * (P1 + P2), 0.5 * (P2 - P1)
-        S1, S2 = _reflect(mean - beta * half), _reflect(mean + beta * half)
+        S1, S2 = reflect(mean - beta * half), reflect(mean + beta * half)
         # Uniform crossover on integer and categorical genes (Syswerda 1989).
         swap = rng.uniform(size=(m, d)) < 0.5
         U1, U2 = np.where(swap, P2, P1), np.where(swap, P1, P2)
@@ -291,7 +249,7 @@ class GeneticAlgorithm(Optimizer):
         # of max(sigma k, 1) cells, also mirrored in continuous space before being
         # snapped back to a cell centre, so the end cells are not over-sampled.
         step = np.where(self._int, np.maximum(sigma, 1.0 / k), sigma) * z
-        moved = _reflect(X + step)
+        moved = reflect(X + step)
         # Categories: one of the other k - 1, uniformly.
         cell = np.minimum(np.floor(X * k), k - 1)
         other = (np.mod(cell + jump, k) + 0.5) / k

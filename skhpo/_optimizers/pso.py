@@ -39,12 +39,12 @@ with r_1, r_2 uniform on [0, 1]^d, drawn per coordinate.
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from scipy.stats import qmc
 
-from skhpo._optimizers.base import Optimizer
+from skhpo._optimizers.base import Optimizer, check_float, reflect, sobol
 
 # Constriction with phi = 4.1 (Clerc & Kennedy 2002).
 _PHI = 4.1
@@ -55,35 +55,6 @@ _BOUNCE = -0.5
 _COLLAPSE_RADIUS = 1e-4
 # Batches in a row of points all told before, after which part of the swarm restarts.
 _MAX_STALE = 2
-
-
-def _reflect(X: np.ndarray) -> np.ndarray:
-    """Mirror any real values into ``[0, 1]`` (period 2: reflections at 0 and 1)."""
-    X = np.mod(X, 2.0)
-    return np.where(X > 1.0, 2.0 - X, X)
-
-
-def _sobol(n_dims: int, n: int, seed: int) -> np.ndarray:
-    """The first ``n`` points of a scrambled Sobol sequence, (n, n_dims)."""
-    try:
-        engine = qmc.Sobol(n_dims, scramble=True, rng=seed)
-    except TypeError:  # scipy < 1.15 names it ``seed``
-        engine = qmc.Sobol(n_dims, scramble=True, seed=seed)
-    return engine.random_base2(max(n - 1, 0).bit_length())[:n]
-
-
-def _check_float(name: str, value, low: float, high: float, none: bool = False):
-    if value is None and none:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, Real)
-        or not low <= value <= high
-    ):
-        raise ValueError(
-            f"{name} must be a number in [{low}, {high}], got {name}={value!r}"
-        )
-    return float(value)
 
 
 class ParticleSwarm(Optimizer):
@@ -149,11 +120,11 @@ class ParticleSwarm(Optimizer):
                 f"n_particles must be an integer >= 2, got n_particles={n_particles!r}"
             )
         self.n_particles = int(n_particles)
-        inertia = _check_float("inertia", inertia, 0.0, 1.0, none=True)
+        inertia = check_float("inertia", inertia, 0.0, 1.0, none=True)
         self.inertia = _CHI if inertia is None else inertia
-        cognitive = _check_float("cognitive", cognitive, 0.0, 4.0, none=True)
+        cognitive = check_float("cognitive", cognitive, 0.0, 4.0, none=True)
         self.cognitive = 0.5 * _PHI * _CHI if cognitive is None else cognitive
-        social = _check_float("social", social, 0.0, 4.0, none=True)
+        social = check_float("social", social, 0.0, 4.0, none=True)
         self.social = 0.5 * _PHI * _CHI if social is None else social
         if topology not in ("global", "ring"):
             raise ValueError(
@@ -161,7 +132,7 @@ class ParticleSwarm(Optimizer):
             )
         self.topology = topology
         if velocity_clamp is not None:
-            velocity_clamp = _check_float("velocity_clamp", velocity_clamp, 0.0, 1.0)
+            velocity_clamp = check_float("velocity_clamp", velocity_clamp, 0.0, 1.0)
             if velocity_clamp == 0.0:
                 raise ValueError(
                     f"velocity_clamp must be in (0, 1] or None, got "
@@ -223,7 +194,7 @@ class ParticleSwarm(Optimizer):
         if d > qmc.Sobol.MAXDIM:  # pragma: no cover - absurdly many dims
             self._x = self.random_state.uniform(size=(s, d))
         else:
-            self._x = _sobol(d, s, seed)
+            self._x = sobol(d, s, seed)
         self._p = self._x.copy()
         self._v = self._initial_velocity(self._x)
 
@@ -262,7 +233,7 @@ class ParticleSwarm(Optimizer):
         x = x + v
         # Mirror a coordinate that left [0, 1]; reverse and halve its velocity.
         out = (x < 0.0) | (x > 1.0)
-        self._x[idx] = np.clip(_reflect(x), 0.0, 1.0)
+        self._x[idx] = np.clip(reflect(x), 0.0, 1.0)
         self._v[idx] = np.where(out, _BOUNCE * v, v)
 
     # -- tell ----------------------------------------------------------------------

@@ -1,0 +1,2 @@
+# Authors: The skhpo developers
+# SPDX-License-Identifier: BSD-3-Clause

@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import skhpo._optimizers.cma_es as cma_es
-from skhpo._optimizers.base import RandomSampler
+from skhpo._optimizers.base import RandomSampler, reflect
 from skhpo._optimizers.cma_es import CMAES
 
 from ._functions import MINIMA, hartmann6, rastrigin, rosenbrock
@@ -126,7 +126,7 @@ def test_margin_keeps_discrete_coordinates_moving():
     assert np.all(opt.A[2:] > 1)  # sigma alone would have frozen them
     X = opt.ask(4000)
     alpha = 1 / (opt.n_dims * opt.lam)
-    mean_cell = np.floor(cma_es._reflect(opt.m[2:]) * 2)
+    mean_cell = np.floor(reflect(opt.m[2:]) * 2)
     leave = np.mean(np.floor(X[:, 2:] * 2) != mean_cell, axis=0)
     assert np.all(leave > alpha / 2), (leave, alpha)
 
@@ -158,7 +158,7 @@ def test_failures_steer_the_search_to_the_other_half():
 
     for seed in range(3):
         opt = _run(CMAES(3, random_state=seed), f, 200)
-        assert cma_es._reflect(opt.m[0]) <= 0.5
+        assert reflect(opt.m[0]) <= 0.5
         X = opt.ask(opt.next_batch_size())
         assert np.mean(X[:, 0] <= 0.5) >= 0.7
         assert np.nanmin(opt.y_) < 0.01
