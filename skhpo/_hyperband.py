@@ -369,6 +369,7 @@ class HyperbandSearchCV(BaseStrategySearchCV):
 
     def _search(self, run):
         data = self._fit_data
+        run.cv.freeze(data["splits"])  # the splits the budgets were computed from
         min_r, max_r = self._resources(data)
         self.max_resources_ = max_r
         self.n_candidates_ = []

@@ -67,6 +67,10 @@ class _FrozenSplits:
             ]
         return iter(self._splits)
 
+    def freeze(self, splits):
+        """Replay ``splits``, computed elsewhere from the same data and ``cv``."""
+        self._splits = list(splits)
+
     def get_n_splits(self, X=None, y=None, groups=None, **split_params):
         if self._splits is not None:
             return len(self._splits)
