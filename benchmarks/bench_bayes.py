@@ -1,0 +1,678 @@
+# Authors: The skhpo developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Benchmark skhpo's BayesSearchCV against RandomizedSearchCV and two peers.
+
+Methods (see ``methods.py``): ``random`` (scikit-learn's RandomizedSearchCV),
+``skhpo-bayes`` (skhpo.BayesSearchCV), ``skopt-bayes`` (scikit-optimize's
+BayesSearchCV) and ``optuna-tpe`` (optuna-integration's OptunaSearchCV with a seeded
+TPESampler). Problems: ``problems.py``. Everything runs sequentially with
+``n_jobs=1`` so that the measured overheads are clean.
+
+Two experiments:
+
+1. Quality: every (problem, method, seed) with the same budget of ``n_iter``
+   candidates, the same CV splits and the same train/test split. Reports the best CV
+   score, the held-out test score of the refit model, the optimizer overhead per
+   candidate, and a Bayesmark-style normalized score per problem::
+
+       normalized = 100 * (best_cv - r) / (b - r)
+
+   where ``r`` is the mean over seeds of RandomizedSearchCV's best CV score and ``b``
+   the best CV score any method reached on that problem in this run (random = 0, best
+   known = 100). Mean and median over problems, with 95% bootstrap intervals that
+   resample the seeds of each problem.
+
+2. Overhead: the 6-dimensional mixed Ridge space on 60 rows with ``cv=2``, at 100
+   and 500 candidates (scikit-optimize at 100 only: it spends seconds per candidate).
+
+Usage::
+
+    python benchmarks/bench_bayes.py [--quick] [--seeds N] [--n-iter N] [--out FILE]
+
+Raw results go to a JSON file, the Markdown report to stdout and next to the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from methods import METHODS, history, make_search, versions
+from problems import OVERHEAD_PROBLEM, PROBLEMS, in_space
+
+HERE = Path(__file__).resolve().parent
+
+
+def _jsonable(v):
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating, float)):
+        v = float(v)
+        return v if np.isfinite(v) else None
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    return repr(v)
+
+
+def _nan(v):
+    return np.nan if v is None else float(v)
+
+
+# --------------------------------------------------------------------------------------
+# One run
+# --------------------------------------------------------------------------------------
+
+
+def run_one(problem, method, seed, n_iter):
+    """Fit one search and measure it. Never raises: failures are recorded."""
+    rec = {"problem": problem.name, "method": method, "seed": seed, "n_iter": n_iter}
+    rec["loadavg_1min"] = os.getloadavg()[0]
+    try:
+        X_train, X_test, y_train, y_test = problem.data(seed)
+        search = make_search(
+            method,
+            problem.make_estimator(),
+            problem.space,
+            n_iter=n_iter,
+            cv=problem.cv(seed),
+            scoring=problem.scoring,
+            seed=seed,
+        )
+    except Exception as exc:
+        rec.update(
+            status="error", stage="build", error=f"{type(exc).__name__}: {exc}"[:500]
+        )
+        return rec
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        t0 = time.perf_counter()
+        try:
+            search.fit(X_train, y_train)
+        except Exception as exc:
+            rec.update(
+                status="error",
+                stage="fit",
+                wall_time=time.perf_counter() - t0,
+                error=f"{type(exc).__name__}: {exc}"[:500],
+                traceback=traceback.format_exc()[-3000:],
+            )
+            return rec
+        wall = time.perf_counter() - t0
+
+    try:
+        h = history(method, search)
+        test_score = float(search.score(X_test, y_test))
+        refit_time = float(getattr(search, "refit_time_", 0.0))
+    except Exception as exc:
+        rec.update(
+            status="error",
+            stage="read results",
+            wall_time=wall,
+            error=f"{type(exc).__name__}: {exc}"[:500],
+            traceback=traceback.format_exc()[-3000:],
+        )
+        return rec
+
+    scores = np.asarray(h["scores"], dtype=float)
+    n_cand = len(h["params"])
+    trace = np.fmax.accumulate(np.where(np.isnan(scores), -np.inf, scores))
+    violations = []
+    for p in h["params"]:
+        violations.extend(in_space(problem.space, p))
+    keys = {json.dumps(_jsonable(p), sort_keys=True) for p in h["params"]}
+    warn_summary = {}
+    for w in caught:
+        key = f"{w.category.__name__}: {str(w.message)[:160]}"
+        warn_summary[key] = warn_summary.get(key, 0) + 1
+
+    overhead = wall - refit_time - h["fit_score_time"]
+    rec.update(
+        status="ok",
+        best_cv=float(search.best_score_),
+        best_cv_history=float(np.nanmax(scores)) if np.isfinite(scores).any() else None,
+        test_score=test_score,
+        wall_time=wall,
+        refit_time=refit_time,
+        fit_score_time=h["fit_score_time"],
+        n_candidates=n_cand,
+        n_unique=len(keys),
+        n_failed=int(np.isnan(scores).sum()),
+        overhead_total=overhead,
+        overhead_per_candidate=overhead / max(n_cand, 1),
+        trace=[None if not np.isfinite(t) else float(t) for t in trace],
+        best_params=_jsonable(search.best_params_),
+        violations=violations[:10],
+        n_violations=len(violations),
+        warnings=dict(sorted(warn_summary.items(), key=lambda kv: -kv[1])[:8]),
+    )
+    if "iter" in h:
+        rec["n_batches"] = len(set(h["iter"]))
+    return rec
+
+
+def _progress(rec):
+    if rec["status"] == "ok":
+        msg = (
+            f"best_cv={rec['best_cv']:.4f} test={rec['test_score']:.4f} "
+            f"wall={rec['wall_time']:.1f}s "
+            f"overhead={1000 * rec['overhead_per_candidate']:.1f}ms/cand"
+        )
+        if rec["n_violations"]:
+            msg += f" VIOLATIONS={rec['n_violations']}"
+    else:
+        msg = f"FAILED at {rec['stage']}: {rec['error'][:200]}"
+    print(
+        f"  {rec['problem']:15s} {rec['method']:12s} seed={rec['seed']} "
+        f"n_iter={rec['n_iter']}: {msg}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Statistics
+# --------------------------------------------------------------------------------------
+
+
+def normalize(runs):
+    """Add ``normalized`` to every ok run; return {problem: (r, b)}."""
+    refs = {}
+    for prob in sorted({r["problem"] for r in runs}):
+        ok = [r for r in runs if r["problem"] == prob and r["status"] == "ok"]
+        rand = [r["best_cv"] for r in ok if r["method"] == "random"]
+        if not rand or not ok:
+            continue
+        r = float(np.mean(rand))
+        b = float(max(x["best_cv"] for x in ok))
+        refs[prob] = (r, b)
+        for x in ok:
+            x["normalized"] = 100.0 * (x["best_cv"] - r) / (b - r) if b > r else 0.0
+    return refs
+
+
+def bootstrap(per_problem, stat, n_boot=2000, seed=0):
+    """95% interval of ``stat`` over problems of the per-problem mean over seeds.
+
+    ``per_problem`` is a list of 1-d arrays (one per problem, one value per seed);
+    each replicate resamples the seeds of every problem with replacement.
+    """
+    rng = np.random.RandomState(seed)
+    point = stat([np.mean(v) for v in per_problem])
+    reps = np.empty(n_boot)
+    for i in range(n_boot):
+        reps[i] = stat([np.mean(rng.choice(v, size=len(v))) for v in per_problem])
+    lo, hi = np.percentile(reps, [2.5, 97.5])
+    return point, lo, hi
+
+
+def summarize(runs, methods):
+    problems = [p for p in PROBLEMS if any(r["problem"] == p for r in runs)]
+    refs = normalize(runs)
+    table = {}
+    for prob in problems:
+        for m in methods:
+            rs = [r for r in runs if r["problem"] == prob and r["method"] == m]
+            ok = [r for r in rs if r["status"] == "ok"]
+            table[prob, m] = {
+                "n_runs": len(rs),
+                "n_ok": len(ok),
+                "best_cv": [r["best_cv"] for r in ok],
+                "test": [r["test_score"] for r in ok],
+                "norm": [r["normalized"] for r in ok if "normalized" in r],
+                "overhead": [r["overhead_per_candidate"] for r in ok],
+                "wall": [r["wall_time"] for r in ok],
+            }
+    ranks = {m: [] for m in methods}
+    for prob in problems:
+        for seed in sorted({r["seed"] for r in runs if r["problem"] == prob}):
+            ok = {
+                r["method"]: r["best_cv"]
+                for r in runs
+                if r["problem"] == prob and r["seed"] == seed and r["status"] == "ok"
+            }
+            if set(ok) != set(methods):
+                continue
+            # rank 1 = best; ties share the mean rank
+            vals = np.array([ok[m] for m in methods])
+            for m in methods:
+                better = np.sum(vals > ok[m])
+                tied = np.sum(vals == ok[m])
+                ranks[m].append(better + (tied + 1) / 2)
+    agg = {}
+    for m in methods:
+        per_problem = [
+            np.asarray(table[p, m]["norm"]) for p in problems if table[p, m]["norm"]
+        ]
+        if not per_problem:
+            continue
+        agg[m] = {
+            "n_problems": len(per_problem),
+            "mean": bootstrap(per_problem, np.mean),
+            "median": bootstrap(per_problem, np.median),
+            "overhead_ms_median": 1000
+            * float(np.median([v for p in problems for v in table[p, m]["overhead"]])),
+            "wall_total": float(sum(sum(table[p, m]["wall"]) for p in problems)),
+            "mean_rank": float(np.mean(ranks[m])) if ranks[m] else None,
+        }
+    # Paired comparison: skhpo minus each peer, seed by seed (same splits), so the
+    # variation between seeds (different train/test and CV splits) cancels out.
+    ours = "skhpo-bayes"
+    for m in methods:
+        if m == ours or m not in agg or ours not in agg:
+            continue
+        diffs = []
+        for prob in problems:
+            by_seed = {}
+            for r in runs:
+                if r["problem"] == prob and "normalized" in r:
+                    by_seed.setdefault(r["seed"], {})[r["method"]] = r["normalized"]
+            d = [v[ours] - v[m] for v in by_seed.values() if ours in v and m in v]
+            if d:
+                diffs.append(np.asarray(d))
+        if diffs:
+            agg[m]["skhpo_minus"] = bootstrap(diffs, np.mean)
+    return {"problems": problems, "refs": refs, "table": table, "agg": agg}
+
+
+# --------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------
+
+
+def _fmt(vals, digits=4):
+    if not vals:
+        return "—"
+    if len(vals) == 1:
+        return f"{vals[0]:.{digits}f}"
+    return f"{np.mean(vals):.{digits}f} ± {np.std(vals, ddof=1):.{digits}f}"
+
+
+def _cell(entry, key, digits):
+    s = _fmt(entry[key], digits)
+    if entry["n_ok"] < entry["n_runs"]:
+        s += f" ({entry['n_runs'] - entry['n_ok']} failed)"
+    return s
+
+
+def markdown(results):
+    meta = results["meta"]
+    methods = meta["methods"]
+    lines = [
+        f"# BayesSearchCV benchmark ({meta['date']})",
+        "",
+        f"{meta['n_seeds']} seeds, n_iter={meta['n_iter']}, cv=3, n_jobs=1, "
+        f"{meta['threads']} BLAS/OpenMP thread(s); machine: {meta['machine']}; "
+        f"total runtime {meta.get('runtime_s', float('nan')):.0f} s; "
+        f"1-min load average {meta['loadavg_start'][0]:.1f} at the start, "
+        f"{meta.get('loadavg_end', [float('nan')])[0]:.1f} at the end.",
+        "",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
+        "",
+    ]
+    if "merged_from" in meta:
+        mf = meta["merged_from"]
+        lines += [
+            f"Runs of {', '.join(mf['methods'])} are taken from {mf['file']} "
+            f"(run of {mf['date']}, {mf.get('runtime_s') or 0:.0f} s; "
+            "same problems, seeds, splits and budgets); the runtime above is "
+            "this run's only.",
+            "",
+        ]
+    runs = results["runs"]
+    if runs:
+        s = summarize(runs, methods)
+        head = "| problem | " + " | ".join(methods) + " |"
+        sep = "|---|" + "---|" * len(methods)
+
+        lines += [
+            "## Normalized best CV score (random = 0, best seen in this run = 100)",
+            "",
+            "Per problem: mean ± std over seeds. Summary rows: statistic over "
+            "problems of the per-problem means, [95% bootstrap CI over seeds].",
+            "",
+            head,
+            sep,
+        ]
+        for p in s["problems"]:
+            row = [_cell(s["table"][p, m], "norm", 1) for m in methods]
+            lines.append(f"| {p} | " + " | ".join(row) + " |")
+        for stat in ("mean", "median"):
+            row = []
+            for m in methods:
+                a = s["agg"].get(m)
+                if a is None:
+                    row.append("—")
+                    continue
+                pt, lo, hi = a[stat]
+                extra = "" if a["n_problems"] == len(s["problems"]) else "*"
+                row.append(f"**{pt:.1f}** [{lo:.1f}, {hi:.1f}]{extra}")
+            lines.append(f"| **{stat}** | " + " | ".join(row) + " |")
+        row = [
+            f"{s['agg'][m]['mean_rank']:.2f}"
+            if s["agg"].get(m, {}).get("mean_rank") is not None
+            else "—"
+            for m in methods
+        ]
+        lines.append(
+            "| mean rank (1 = best, over problem x seed where all ran) | "
+            + " | ".join(row)
+            + " |"
+        )
+        row = []
+        for m in methods:
+            d = s["agg"].get(m, {}).get("skhpo_minus")
+            row.append("—" if d is None else f"{d[0]:+.1f} [{d[1]:+.1f}, {d[2]:+.1f}]")
+        if any(r != "—" for r in row):
+            lines.append(
+                "| skhpo minus method, mean over problems (paired by seed) "
+                "[95% bootstrap CI] | " + " | ".join(row) + " |"
+            )
+        lines += ["", "## Best CV score (mean ± std over seeds)", "", head, sep]
+        for p in s["problems"]:
+            row = [_cell(s["table"][p, m], "best_cv", 4) for m in methods]
+            lines.append(f"| {p} | " + " | ".join(row) + " |")
+        lines += [
+            "",
+            "## Held-out test score of the refit model (mean ± std over seeds)",
+            "",
+            head,
+            sep,
+        ]
+        for p in s["problems"]:
+            row = [_cell(s["table"][p, m], "test", 4) for m in methods]
+            lines.append(f"| {p} | " + " | ".join(row) + " |")
+        lines += [
+            "",
+            f"## Optimizer overhead per candidate in these runs (ms, n_iter="
+            f"{meta['n_iter']}; mean over seeds)",
+            "",
+            head,
+            sep,
+        ]
+        for p in s["problems"]:
+            row = [
+                _fmt([1000 * v for v in s["table"][p, m]["overhead"]], 1)
+                for m in methods
+            ]
+            lines.append(f"| {p} | " + " | ".join(row) + " |")
+        row = [
+            f"{s['agg'][m]['overhead_ms_median']:.1f}" if m in s["agg"] else "—"
+            for m in methods
+        ]
+        lines.append("| **median over runs** | " + " | ".join(row) + " |")
+        row = [
+            f"{s['agg'][m]['wall_total']:.0f}" if m in s["agg"] else "—"
+            for m in methods
+        ]
+        lines.append("| **total wall time (s)** | " + " | ".join(row) + " |")
+        results["summary"] = _jsonable(
+            {
+                "refs": s["refs"],
+                "aggregate": s["agg"],
+            }
+        )
+
+    ov = results["overhead"]
+    if ov:
+        sizes = sorted({r["n_iter"] for r in ov})
+        lines += [
+            "",
+            f"## Overhead experiment: {OVERHEAD_PROBLEM.description}, n_jobs=1",
+            "",
+            "ms per candidate = (wall - refit_time_ - sum of fit and score times) / "
+            "candidates; wall time of the whole fit in parentheses.",
+            "",
+            "| method | " + " | ".join(f"{n} candidates" for n in sizes) + " |",
+            "|---|" + "---|" * len(sizes),
+        ]
+        for m in methods:
+            row = []
+            for n in sizes:
+                rs = [r for r in ov if r["method"] == m and r["n_iter"] == n]
+                if not rs:
+                    row.append("not run")
+                elif rs[0]["status"] != "ok":
+                    row.append(f"FAILED: {rs[0]['error'][:80]}")
+                else:
+                    r = rs[0]
+                    row.append(
+                        f"{1000 * r['overhead_per_candidate']:.1f} "
+                        f"({r['wall_time']:.1f} s)"
+                    )
+            lines.append(f"| {m} | " + " | ".join(row) + " |")
+
+    lines += _targets(results)
+    failures = [r for r in runs + ov if r["status"] != "ok"]
+    odd = [r for r in runs + ov if r["status"] == "ok" and r["n_violations"]]
+    if failures or odd:
+        lines += ["", "## Failures and anomalies", ""]
+        for r in failures:
+            lines.append(
+                f"- {r['problem']} / {r['method']} / seed {r['seed']} / "
+                f"n_iter {r['n_iter']}: failed at {r['stage']}: {r['error'][:300]}"
+            )
+        for r in odd:
+            lines.append(
+                f"- {r['problem']} / {r['method']} / seed {r['seed']}: "
+                f"{r['n_violations']} out-of-space candidates, "
+                f"e.g. {r['violations'][:3]}"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _targets(results):
+    out = []
+    ov = {
+        (r["method"], r["n_iter"]): r
+        for r in results["overhead"]
+        if r["status"] == "ok"
+    }
+    agg = results.get("summary", {}).get("aggregate", {})
+    checks = []
+    for n, limit in ((100, 50.0), (500, 250.0)):
+        r = ov.get(("skhpo-bayes", n))
+        if r is not None:
+            ms = 1000 * r["overhead_per_candidate"]
+            checks.append(
+                f"skhpo overhead at {n} candidates {ms:.1f} ms <= {limit:.0f} ms: "
+                + ("PASS" if ms <= limit else "FAIL")
+            )
+    if "skhpo-bayes" in agg:
+        ours = agg["skhpo-bayes"]["mean"][0]
+        for peer in ("skopt-bayes", "optuna-tpe"):
+            if peer in agg:
+                theirs = agg[peer]["mean"][0]
+                checks.append(
+                    f"mean normalized score skhpo {ours:.1f} > {peer} {theirs:.1f}: "
+                    + ("PASS" if ours > theirs else "FAIL")
+                )
+    if checks:
+        out = ["", "## Targets", ""] + [f"- {c}" for c in checks]
+    return out
+
+
+def plot(results, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    refs = results.get("summary", {}).get("refs", {})
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for m in results["meta"]["methods"]:
+        curves = []
+        for r in results["runs"]:
+            if r["method"] != m or r["status"] != "ok" or r["problem"] not in refs:
+                continue
+            lo, hi = refs[r["problem"]]
+            t = np.array([_nan(v) for v in r["trace"]])
+            curves.append(100 * (t - lo) / (hi - lo) if hi > lo else 0 * t)
+        if curves:
+            n = min(len(c) for c in curves)
+            c = np.nanmean([c[:n] for c in curves], axis=0)
+            ax.plot(np.arange(1, n + 1), c, label=m)
+    ax.set_xlabel("candidates evaluated")
+    ax.set_ylabel("normalized best-so-far CV score")
+    ax.set_ylim(-100, 105)
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+# --------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="smoke run in ~2 minutes")
+    ap.add_argument("--seeds", type=int, default=None, help="number of seeds (5)")
+    ap.add_argument("--n-iter", type=int, default=None, help="candidates per run (50)")
+    ap.add_argument("--out", default=None, help="JSON file (Markdown next to it)")
+    ap.add_argument("--methods", default=",".join(METHODS))
+    ap.add_argument("--problems", default=",".join(PROBLEMS))
+    ap.add_argument(
+        "--overhead-sizes",
+        default=None,
+        help="candidate counts of the overhead experiment (100,500); '' to skip",
+    )
+    ap.add_argument("--skopt-max-overhead-size", type=int, default=100)
+    ap.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads")
+    ap.add_argument("--plot", default=None, help="PNG of best-so-far traces")
+    ap.add_argument(
+        "--report",
+        default=None,
+        metavar="JSON",
+        help="only rebuild the Markdown report (and --plot) from a saved JSON",
+    )
+    ap.add_argument(
+        "--merge",
+        default=None,
+        metavar="JSON",
+        help="take the runs of the methods not run now from a saved JSON (same "
+        "seeds, n_iter and problems): e.g. re-measure skhpo against saved peers",
+    )
+    args = ap.parse_args(argv)
+
+    if args.report is not None:
+        results = json.loads(Path(args.report).read_text())
+        report = markdown(results)
+        print(report)
+        Path(args.report).with_suffix(".md").write_text(report)
+        if args.plot:
+            plot(results, args.plot)
+        return results
+
+    if args.quick:
+        seeds = args.seeds or 2
+        n_iter = args.n_iter or 12
+        sizes = "30" if args.overhead_sizes is None else args.overhead_sizes
+    else:
+        seeds = args.seeds or 5
+        n_iter = args.n_iter or 50
+        sizes = "100,500" if args.overhead_sizes is None else args.overhead_sizes
+    methods = [m for m in args.methods.split(",") if m]
+    problems = [PROBLEMS[p] for p in args.problems.split(",") if p]
+    sizes = [int(s) for s in sizes.split(",") if s]
+    unknown = set(methods) - set(METHODS)
+    if unknown:
+        ap.error(f"unknown methods {sorted(unknown)}; choose from {METHODS}")
+
+    out = args.out
+    if out is None and not args.quick:
+        out = HERE / "results" / f"bayes_{datetime.date.today().isoformat()}.json"
+
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(args.threads)
+    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+    warnings.filterwarnings("ignore", module="optuna")
+
+    meta = {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "argv": sys.argv[1:],
+        "methods": methods,
+        "problems": [p.name for p in problems],
+        "problem_descriptions": {p.name: p.description for p in problems},
+        "n_seeds": seeds,
+        "n_iter": n_iter,
+        "overhead_sizes": sizes,
+        "threads": args.threads,
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}",
+        "versions": versions(),
+        "loadavg_start": list(os.getloadavg()),
+    }
+    print(f"versions: {meta['versions']}", file=sys.stderr)
+    results = {"meta": meta, "runs": [], "overhead": []}
+    t_start = time.perf_counter()
+
+    for problem in problems:
+        for seed in range(seeds):
+            for m in methods:
+                rec = run_one(problem, m, seed, n_iter)
+                _progress(rec)
+                results["runs"].append(_jsonable(rec))
+
+    for n in sizes:
+        for m in methods:
+            if m == "skopt-bayes" and n > args.skopt_max_overhead_size:
+                continue
+            rec = run_one(OVERHEAD_PROBLEM, m, 0, n)
+            _progress(rec)
+            results["overhead"].append(_jsonable(rec))
+
+    meta["runtime_s"] = time.perf_counter() - t_start
+    if args.merge is not None:
+        base = json.loads(Path(args.merge).read_text())
+        bm = base["meta"]
+        if (bm["n_iter"], bm["n_seeds"]) != (n_iter, seeds):
+            ap.error(f"{args.merge} has other n_iter/seeds than this run")
+        for key in ("runs", "overhead"):
+            results[key] += [r for r in base[key] if r["method"] not in methods]
+        meta["methods"] = [m for m in METHODS if m in set(methods) | set(bm["methods"])]
+        meta["merged_from"] = {
+            "file": str(args.merge),
+            "date": bm["date"],
+            "methods": [m for m in bm["methods"] if m not in methods],
+            "versions": bm["versions"],
+            "runtime_s": bm.get("runtime_s"),
+        }
+    meta["loadavg_end"] = list(os.getloadavg())
+    report = markdown(results)
+    print(report)
+    if out is not None:
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=1))
+        out.with_suffix(".md").write_text(report)
+        print(f"wrote {out} and {out.with_suffix('.md')}", file=sys.stderr)
+    if args.plot:
+        plot(results, args.plot)
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,374 @@
+# Authors: The skhpo developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Benchmark problems: an estimator, a search space and bundled or generated data.
+
+Each search space is written once, in a neutral format::
+
+    {"name": ("real", low, high, log),     # float in [low, high]
+     "name": ("int", low, high, log),      # int in [low, high]
+     "name": ("cat", [choice, ...])}       # one of the choices
+
+and translated by the small adapters below into what each library expects, so every
+method searches exactly the same box. Nothing is downloaded: the data come from
+``sklearn.datasets`` loaders of bundled files or from its generators.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_digits,
+    make_classification,
+    make_friedman1,
+    make_regression,
+)
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeRegressor
+
+# --------------------------------------------------------------------------------------
+# Space adapters: neutral format -> each library
+# --------------------------------------------------------------------------------------
+
+
+def _check_space(space):
+    for name, dim in space.items():
+        kind = dim[0]
+        if kind in ("real", "int"):
+            _, low, high, log = dim
+            if not low < high or (log and low <= 0):
+                raise ValueError(f"{name}: bad bounds {dim}")
+        elif kind == "cat":
+            if not dim[1]:
+                raise ValueError(f"{name}: no choices")
+        else:
+            raise ValueError(f"{name}: unknown kind {kind!r}")
+
+
+def to_skhpo(space):
+    """Neutral space -> ``skhpo.space`` dimensions."""
+    from skhpo.space import Categorical, Integer, Real
+
+    out = {}
+    for name, dim in space.items():
+        if dim[0] == "cat":
+            out[name] = Categorical(list(dim[1]))
+        else:
+            _, low, high, log = dim
+            prior = "log-uniform" if log else "uniform"
+            cls = Real if dim[0] == "real" else Integer
+            out[name] = cls(low, high, prior=prior)
+    return out
+
+
+def to_skopt(space):
+    """Neutral space -> ``skopt.space`` dimensions."""
+    from skopt.space import Categorical, Integer, Real
+
+    out = {}
+    for name, dim in space.items():
+        if dim[0] == "cat":
+            out[name] = Categorical(list(dim[1]))
+        else:
+            _, low, high, log = dim
+            prior = "log-uniform" if log else "uniform"
+            cls = Real if dim[0] == "real" else Integer
+            out[name] = cls(low, high, prior=prior)
+    return out
+
+
+def to_optuna(space):
+    """Neutral space -> ``optuna.distributions``."""
+    from optuna.distributions import (
+        CategoricalDistribution,
+        FloatDistribution,
+        IntDistribution,
+    )
+
+    out = {}
+    for name, dim in space.items():
+        if dim[0] == "cat":
+            out[name] = CategoricalDistribution(list(dim[1]))
+        elif dim[0] == "real":
+            out[name] = FloatDistribution(dim[1], dim[2], log=dim[3])
+        else:
+            out[name] = IntDistribution(dim[1], dim[2], log=dim[3])
+    return out
+
+
+class LogRandInt:
+    """Integers in ``[low, high]``, uniform in log space (scipy has no such prior).
+
+    Each integer ``k`` gets the cell ``[k - 1/2, k + 1/2]`` of the log scale, the
+    same convention as ``skhpo.space.Integer(..., prior="log-uniform")``.
+    """
+
+    def __init__(self, low, high):
+        self.low, self.high = int(low), int(high)
+
+    def rvs(self, size=None, random_state=None):
+        rng = (
+            np.random.RandomState(random_state)
+            if not hasattr(random_state, "uniform")
+            else random_state
+        )
+        a, b = math.log(self.low - 0.5 + 1e-9), math.log(self.high + 0.5)
+        k = np.rint(np.exp(rng.uniform(a, b, size=size)))
+        k = np.clip(k, self.low, self.high).astype(int)
+        return int(k) if size is None else k
+
+    def __repr__(self):
+        return f"LogRandInt({self.low}, {self.high})"
+
+
+def to_sklearn(space):
+    """Neutral space -> ``RandomizedSearchCV`` distributions (scipy.stats, lists)."""
+    from scipy.stats import loguniform, randint, uniform
+
+    out = {}
+    for name, dim in space.items():
+        if dim[0] == "cat":
+            out[name] = list(dim[1])
+        elif dim[0] == "real":
+            _, low, high, log = dim
+            out[name] = loguniform(low, high) if log else uniform(low, high - low)
+        else:
+            _, low, high, log = dim
+            out[name] = LogRandInt(low, high) if log else randint(low, high + 1)
+    return out
+
+
+def in_space(space, params):
+    """List of violations of ``space`` by one candidate (empty if it is valid)."""
+    bad = []
+    for name, dim in space.items():
+        if name not in params:
+            bad.append(f"{name} missing")
+            continue
+        v = params[name]
+        if dim[0] == "cat":
+            if not any(v is c or (type(v) is type(c) and v == c) for c in dim[1]):
+                bad.append(f"{name}={v!r} not among choices")
+        elif dim[0] == "int":
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+                bad.append(f"{name}={v!r} is {type(v).__name__}, not int")
+            elif not dim[1] <= v <= dim[2]:
+                bad.append(f"{name}={v!r} outside [{dim[1]}, {dim[2]}]")
+        else:
+            if not isinstance(v, (float, np.floating)):
+                bad.append(f"{name}={v!r} is {type(v).__name__}, not float")
+            elif not dim[1] <= v <= dim[2]:
+                bad.append(f"{name}={v!r} outside [{dim[1]}, {dim[2]}]")
+    extra = set(params) - set(space)
+    if extra:
+        bad.append(f"unexpected {sorted(extra)}")
+    return bad
+
+
+# --------------------------------------------------------------------------------------
+# Problems
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    """A tuning problem: estimator factory, neutral space, data and splits."""
+
+    name: str
+    make_estimator: Callable
+    space: dict
+    load: Callable  # () -> X, y (fixed, independent of the seed)
+    task: str  # "classification" | "regression"
+    scoring: str | None = None
+    test_size: float = 0.25
+    n_splits: int = 3
+    description: str = ""
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        _check_space(self.space)
+
+    def data(self, seed):
+        """Train/test split of the fixed data set; the split depends on ``seed``."""
+        if "Xy" not in self._cache:
+            self._cache["Xy"] = self.load()
+        X, y = self._cache["Xy"]
+        stratify = y if self.task == "classification" else None
+        return train_test_split(
+            X, y, test_size=self.test_size, random_state=seed, stratify=stratify
+        )
+
+    def cv(self, seed):
+        """Shuffled (Stratified)KFold seeded per run; every method gets the same one."""
+        cls = StratifiedKFold if self.task == "classification" else KFold
+        return cls(n_splits=self.n_splits, shuffle=True, random_state=seed)
+
+
+def _digits_scaled(n=None):
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    if n is not None:
+        X, y = X[:n], y[:n]
+    return X, y
+
+
+def _classification():
+    return make_classification(
+        n_samples=600,
+        n_features=20,
+        n_informative=8,
+        n_redundant=4,
+        n_classes=2,
+        class_sep=0.8,
+        flip_y=0.03,
+        random_state=0,
+    )
+
+
+def _friedman():
+    return make_friedman1(n_samples=500, n_features=10, noise=1.0, random_state=0)
+
+
+PROBLEMS = {
+    p.name: p
+    for p in [
+        Problem(
+            name="svc_digits",
+            description="SVC on load_digits (1797 x 64, pixels / 16), 4 dims, accuracy",
+            make_estimator=lambda: SVC(cache_size=500),
+            space={
+                "C": ("real", 1e-2, 1e3, True),
+                "gamma": ("real", 1e-4, 1e0, True),
+                "kernel": ("cat", ["rbf", "poly", "sigmoid"]),
+                "degree": ("int", 2, 5, False),
+            },
+            load=_digits_scaled,
+            task="classification",
+        ),
+        Problem(
+            name="hgb_classif",
+            description="HistGradientBoostingClassifier on make_classification "
+            "(600 x 20, 2 classes), 5 dims, log-loss",
+            make_estimator=lambda: HistGradientBoostingClassifier(
+                early_stopping=False, random_state=0
+            ),
+            space={
+                "learning_rate": ("real", 1e-3, 1.0, True),
+                "max_iter": ("int", 10, 100, True),
+                "max_leaf_nodes": ("int", 2, 64, True),
+                "min_samples_leaf": ("int", 1, 64, True),
+                "l2_regularization": ("real", 1e-6, 10.0, True),
+            },
+            load=_classification,
+            task="classification",
+            scoring="neg_log_loss",
+        ),
+        Problem(
+            name="mlp_digits",
+            description="MLPClassifier on 600 rows of load_digits, 4 dims, log-loss",
+            make_estimator=lambda: MLPClassifier(max_iter=60, random_state=0),
+            space={
+                "hidden_layer_sizes": ("int", 4, 128, True),
+                "alpha": ("real", 1e-6, 1.0, True),
+                "learning_rate_init": ("real", 1e-4, 1e-1, True),
+                "activation": ("cat", ["relu", "tanh", "logistic"]),
+            },
+            load=lambda: _digits_scaled(600),
+            task="classification",
+            scoring="neg_log_loss",
+        ),
+        Problem(
+            name="enet_diabetes",
+            description="ElasticNet on load_diabetes (442 x 10), 3 dims, R^2",
+            make_estimator=lambda: ElasticNet(max_iter=2000),
+            space={
+                "alpha": ("real", 1e-5, 10.0, True),
+                "l1_ratio": ("real", 0.0, 1.0, False),
+                "fit_intercept": ("cat", [True, False]),
+            },
+            load=lambda: load_diabetes(return_X_y=True),
+            task="regression",
+        ),
+        Problem(
+            name="tree_friedman",
+            description="DecisionTreeRegressor on make_friedman1 (500 x 10), "
+            "5 dims, R^2",
+            make_estimator=lambda: DecisionTreeRegressor(random_state=0),
+            space={
+                "max_depth": ("int", 1, 20, False),
+                "min_samples_split": ("int", 2, 40, True),
+                "min_samples_leaf": ("int", 1, 40, True),
+                "max_features": ("real", 0.1, 1.0, False),
+                "criterion": ("cat", ["squared_error", "absolute_error"]),
+            },
+            load=_friedman,
+            task="regression",
+        ),
+        Problem(
+            name="knn_friedman",
+            description="KNeighborsRegressor (scaled) on make_friedman1, 3 dims, R^2",
+            make_estimator=lambda: make_pipeline(
+                StandardScaler(), KNeighborsRegressor()
+            ),
+            space={
+                "kneighborsregressor__n_neighbors": ("int", 1, 60, True),
+                "kneighborsregressor__weights": ("cat", ["uniform", "distance"]),
+                "kneighborsregressor__p": ("real", 1.0, 3.0, False),
+            },
+            load=_friedman,
+            task="regression",
+        ),
+        Problem(
+            name="logreg_cancer",
+            description="StandardScaler + LogisticRegression on load_breast_cancer "
+            "(569 x 30), 3 dims, log-loss",
+            make_estimator=lambda: make_pipeline(
+                StandardScaler(),
+                LogisticRegression(solver="saga", max_iter=300, random_state=0),
+            ),
+            space={
+                "logisticregression__C": ("real", 1e-4, 1e3, True),
+                "logisticregression__l1_ratio": ("real", 0.0, 1.0, False),
+                "logisticregression__class_weight": ("cat", [None, "balanced"]),
+            },
+            load=lambda: load_breast_cancer(return_X_y=True),
+            task="classification",
+            scoring="neg_log_loss",
+        ),
+    ]
+}
+
+
+# The overhead experiment: a cheap model on tiny data, so that almost all the wall
+# time not spent in fit and score is the optimizer's own.
+OVERHEAD_PROBLEM = Problem(
+    name="ridge_overhead",
+    description="Ridge on make_regression (60 x 10), cv=2, 6 mixed dims",
+    make_estimator=lambda: Ridge(),
+    space={
+        "alpha": ("real", 1e-4, 1e2, True),
+        "tol": ("real", 1e-6, 1e-1, True),
+        "max_iter": ("int", 10, 1000, True),
+        "fit_intercept": ("cat", [True, False]),
+        "solver": ("cat", ["svd", "cholesky", "lsqr", "sparse_cg"]),
+        "copy_X": ("cat", [True, False]),
+    },
+    load=lambda: make_regression(
+        n_samples=80, n_features=10, noise=10.0, random_state=0
+    ),
+    task="regression",
+    test_size=20,
+    n_splits=2,
+)
