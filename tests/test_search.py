@@ -468,3 +468,36 @@ def test_bad_shared_parameters_raise_before_any_fit(SearchCV, params, small_data
 @pytest.mark.parametrize("SearchCV", SEARCHES)
 def test_parameter_constraints_match_the_signature(SearchCV):
     check_param_validation(SearchCV.__name__, make_search(SearchCV))
+
+
+# -- scikit-learn's callback API, where the installed version has it ----------------
+class _TaskRecorder:
+    """Records the names of the tasks a search opens (a FitCallback)."""
+
+    def __init__(self):
+        self.tasks = []
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        self.tasks.append(context.task_name)
+
+    def on_fit_task_end(self, estimator, context, **kwargs):
+        pass
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_callbacks_see_the_search_its_batches_and_the_refit(SearchCV, small_data):
+    pytest.importorskip("sklearn.callback")
+    recorder = _TaskRecorder()
+    search = make_search(SearchCV, LogisticRegression(), {"C": Real(0.1, 10)})
+    search.set_callbacks(recorder).fit(*small_data)
+    n_fits = len(search.cv_results_["params"]) * search.n_splits_
+    assert recorder.tasks.count("search") == 1
+    assert recorder.tasks.count("batch") >= len(np.unique(search.cv_results_["iter"]))
+    assert recorder.tasks.count("candidate-split-evaluation") == n_fits
+    assert "refit-with-best-params" in recorder.tasks
