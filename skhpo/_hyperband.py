@@ -117,7 +117,8 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         How each bracket draws its candidates: ``'random'`` as Hyperband, or from a
         density model of good and bad candidates as BOHB (a third of them still at
         random). With ``'random'``, the rungs of all brackets are evaluated in
-        waves, the same rung of every bracket together, to keep more cores busy.
+        waves, the same rung of every bracket together; with an estimator
+        parameter as the resource, a wave is one parallel batch.
 
     {shared_parameters}
 
@@ -149,9 +150,10 @@ class HyperbandSearchCV(BaseStrategySearchCV):
 
     Notes
     -----
-    One Hyperband iteration with ``factor=3`` and five rungs evaluates about as
-    many full-budget-equivalents as five random searches of eleven candidates,
-    but starts 143 candidates.
+    One Hyperband iteration with ``factor=3`` and five rungs costs about 23.5
+    full-budget evaluations (about five per bracket) but starts 143 candidates.
+    ``best_*`` come from the candidates evaluated with the largest budget, as in
+    :class:`~sklearn.model_selection.HalvingRandomSearchCV`.
 
     References
     ----------

@@ -33,7 +33,7 @@ class PSOSearchCV(BaseStrategySearchCV):
         never spends budget on a candidate identical to one already evaluated.
 
     n_particles : int, default=None
-        Size of the swarm, and of each batch. ``None`` means ``10 + 2 sqrt(d)``
+        Size of the swarm, and of each batch. ``None`` means ``10 + floor(2 sqrt(d))``
         for ``d`` dimensions, as Standard PSO 2007.
 
     inertia : float, default=None
