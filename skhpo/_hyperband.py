@@ -138,7 +138,9 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         The largest budget used.
 
     n_candidates_ : list of int
-        Number of candidates evaluated in each rung, bracket after bracket.
+        Number of candidates evaluated in each rung, in the order the rungs ran:
+        bracket after bracket with ``sampler="bohb"``, wave after wave (rung ``i``
+        of every bracket) with ``sampler="random"``.
 
     {shared_attributes}
 
