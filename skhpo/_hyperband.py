@@ -7,10 +7,8 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import _fit_context, is_classifier
-from sklearn.model_selection import check_cv
+from sklearn.base import is_classifier
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _num_samples
 
 from skhpo._optimizers.hyperband import hyperband_brackets, top_k
 from skhpo._optimizers.tpe import KDESampler
@@ -243,47 +241,6 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         self.n_brackets = n_brackets
         self.sampler = sampler
 
-    @_fit_context(
-        # the wrapped estimator is validated by its own fit
-        prefer_skip_nested_validation=False
-    )
-    def fit(self, X, y=None, **params):
-        """Run Hyperband: every bracket's rounds of successive halving.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training vector, where `n_samples` is the number of samples and
-            `n_features` is the number of features.
-
-        y : array-like of shape (n_samples, n_output) or (n_samples,), default=None
-            Target relative to X for classification or regression; None for
-            unsupervised learning.
-
-        **params : dict of str -> object
-            Parameters passed to the ``fit`` method of the estimator, the scorer,
-            and the CV splitter.
-
-        Returns
-        -------
-        self : object
-            Instance of fitted estimator.
-        """
-        # The budgets, and the subsamples of the "n_samples" resource, depend on the
-        # CV splits, which need the data; BaseSearchCV hands _run_search none of it.
-        routed = self._get_routed_params_for_fit(params)
-        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-        self._fit_data = {
-            "n_samples": _num_samples(X),
-            "y": y,
-            "splits": list(cv.split(X, y, **routed.splitter.split)),
-        }
-        try:
-            super().fit(X, y, **params)
-        finally:
-            del self._fit_data
-        return self
-
     def _make_optimizer(self, space, random_state):
         return KDESampler(
             space.n_dims,
@@ -372,8 +329,7 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         return min_r, max_r
 
     def _search(self, run):
-        data = self._fit_data
-        run.cv.freeze(data["splits"])  # the splits the budgets were computed from
+        data = self._fit_data  # the data's size and CV splits, see fit
         min_r, max_r = self._resources(data)
         self.max_resources_ = max_r
         self.n_candidates_ = []
@@ -451,7 +407,10 @@ class HyperbandSearchCV(BaseStrategySearchCV):
 
         def promote(bracket, rung, X, losses):
             if rung + 1 < len(bracket.resources):
-                return X[top_k(losses, bracket.n_candidates[rung + 1])]
+                # A small space may have started the bracket with fewer candidates
+                # than it plans to promote (see draw).
+                k = min(bracket.n_candidates[rung + 1], len(X))
+                return X[top_k(losses, k)]
             return X[:0]
 
         if self.sampler == "random":

@@ -16,15 +16,18 @@ import os
 import time
 import warnings
 from abc import abstractmethod
+from collections import defaultdict
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import is_classifier
+from sklearn.base import _fit_context, is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import _num_samples
 
+from skhpo._checkpoint import Journal, new_header
 from skhpo.space import SearchSpace
 from skhpo.utils._fixes import (
     evaluate_kwargs,
@@ -147,6 +150,72 @@ class BaseStrategySearchCV(BaseSearchCV):
         self.n_iter_no_change = n_iter_no_change
         self.checkpoint = checkpoint
 
+    @_fit_context(
+        # the wrapped estimator is validated by its own fit
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y=None, **params):
+        """Run the search: cross-validate candidates batch after batch, then refit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training vector, where `n_samples` is the number of samples and
+            `n_features` is the number of features.
+
+        y : array-like of shape (n_samples, n_output) or (n_samples,), default=None
+            Target relative to X for classification or regression; None for
+            unsupervised learning.
+
+        **params : dict of str -> object
+            Parameters passed to the ``fit`` method of the estimator, the scorer,
+            and the CV splitter.
+
+        Returns
+        -------
+        self : object
+            Instance of fitted estimator.
+        """
+        # The CV splits are computed once, here, from the data: every batch reuses
+        # them (see _FrozenSplits), Hyperband sizes its budgets from them, and a
+        # checkpoint records their digest. BaseSearchCV hands _run_search no data.
+        routed = self._get_routed_params_for_fit(params)
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        self._fit_data = {
+            "X": X,
+            "y": y,
+            "params": params,
+            "n_samples": _num_samples(X),
+            "splits": list(cv.split(X, y, **routed.splitter.split)),
+        }
+        try:
+            super().fit(X, y, **params)
+        finally:
+            del self._fit_data
+        return self
+
+    def _format_results(self, candidate_params, n_splits, out, more_results=None):
+        # With a checkpoint, the batches read back from it come first in
+        # cv_results_ (they are a prefix of the search, see _Replay), and the fits of
+        # the batches run now are kept so that they can be journaled.
+        replay = getattr(self, "_replay", None)
+        if replay is None:
+            return super()._format_results(
+                candidate_params, n_splits, out, more_results
+            )
+        replay.live_out = out
+        more_results = more_results or {}
+        more = {
+            key: replay.more[key] + list(more_results.get(key, []))
+            for key in {*replay.more, *more_results}
+        }
+        return super()._format_results(
+            replay.params + list(candidate_params),
+            n_splits,
+            replay.out + list(out),
+            more,
+        )
+
     # -- what a strategy supplies ---------------------------------------------------
     @abstractmethod
     def _make_optimizer(self, space, random_state):
@@ -160,10 +229,6 @@ class BaseStrategySearchCV(BaseSearchCV):
         with older versions ``_run_search`` calls it first, which is still before any
         fit.
         """
-        if self.checkpoint is not None:
-            raise NotImplementedError(
-                "checkpoint is not supported yet; pass checkpoint=None."
-            )
         space = SearchSpace(self.param_distributions)
         for i, subspace in enumerate(space.subspaces):
             valid = _valid_param_names(self.estimator, subspace)
@@ -192,8 +257,11 @@ class BaseStrategySearchCV(BaseSearchCV):
             self._check_input_parameters(None, None, {})
             space = self.__dict__.pop("_checked_space")
         run = _SearchRun(self, evaluate_candidates, space, callback_ctx)
-        self._search(run)
-        run.finish()
+        try:
+            self._search(run)
+            run.finish()
+        finally:
+            self.__dict__.pop("_replay", None)
 
     def _search(self, run):
         """The ask/tell loop: ask a batch, evaluate the unseen candidates, tell."""
@@ -288,22 +356,58 @@ class _SearchRun:
         self.search = search
         self.space = space
         self.evaluate_candidates = evaluate_candidates
-        self.random_state = check_random_state(search.random_state)
         self.cv = _FrozenSplits(search.cv, is_classifier(search.estimator))
+        fit_data = getattr(search, "_fit_data", None)
+        if fit_data is not None:
+            self.cv.freeze(fit_data["splits"])
+        self.journal = None
+        if search.checkpoint is None:
+            self.random_state = check_random_state(search.random_state)
+        else:
+            self._open_journal(fit_data)
         self.state = _SearchState()
         self.start = time.monotonic()
         self.n_batches = 0
+        self.n_live_batches = 0
         self.ctx = None
         if callback_ctx is not None:
             self.ctx = callback_ctx.subcontext(
                 task_name="search", max_subtasks=None
             ).call_on_fit_task_begin(estimator=search)
 
+    def _open_journal(self, fit_data):
+        """Open (or create) the checkpoint, and seed the search from it.
+
+        An integer ``random_state`` is the seed, and must be the checkpoint's; with
+        ``None`` or a ``RandomState`` a seed is drawn for a new checkpoint, and a
+        resumed one continues with the seed it recorded, so it can replay the run.
+        """
+        search = self.search
+        seeded = isinstance(search.random_state, Integral)
+        seed = (
+            int(search.random_state)
+            if seeded
+            else int(check_random_state(search.random_state).randint(_SEED_MAX))
+        )
+        header = new_header(search, fit_data, seed)
+        self.journal = Journal(search.checkpoint, header, check_seed=seeded)
+        # A fixed integer gives the very generator it gives without a checkpoint.
+        self.random_state = check_random_state(
+            search.random_state if seeded else self.journal.seed
+        )
+        search._replay = _Replay()
+
     def should_stop(self):
         """Whether ``max_time`` or ``n_iter_no_change`` ends the search."""
         search, state = self.search, self.state
         elapsed = time.monotonic() - self.start
-        if search.max_time is not None and elapsed >= search.max_time:
+        # The first batch always runs: BaseSearchCV cannot build cv_results_ from
+        # no candidate at all (an IndexError with a max_time of microseconds).
+        if (
+            search.max_time is not None
+            and self.n_batches
+            and elapsed >= search.max_time
+        ):
             return True
         if search.n_iter_no_change is not None:
             return state.since_best >= search.n_iter_no_change
@@ -317,6 +421,51 @@ class _SearchRun:
         candidate, says which candidates ``n_iter_no_change`` watches (Hyperband
         leaves out those evaluated on a small budget).
         """
+        search, n = self.search, len(candidates)
+        recorded = None if self.journal is None else self.journal.replay(keys)
+        if recorded is not None:
+            results, fit_errors = self._replayed(candidates, recorded, more_results, cv)
+        else:
+            results, fit_errors = self._cross_validate(
+                candidates, keys, more_results, cv
+            )
+        scores = np.asarray(results[search._score_key(results)][-n:], dtype=float)
+        # Optimizers minimise: the score that drives the search becomes a loss here
+        # and nowhere else. A candidate with any failed fit is a failure (NaN),
+        # whatever numeric error_score stood in for its score.
+        losses = -scores
+        failed = np.asarray([error is not None for error in fit_errors], dtype=bool)
+        losses[failed.reshape(n, -1).any(axis=1)] = np.nan
+        losses[~np.isfinite(losses)] = np.nan
+        first_error = next((error for error in fit_errors if error is not None), None)
+        counts = np.broadcast_to(counts, (n,))
+        self.state.record(keys, losses, first_error, counts)
+        self.n_batches += 1
+        if search.verbose > 0:
+            print(
+                f"[{type(search).__name__}] batch {self.n_batches}: {n} candidates"
+                f"{' (read from the checkpoint)' if recorded is not None else ''}, "
+                f"{self.state.n_evaluated} evaluated, best score "
+                f"{-self.state.best_loss:.5g}, "
+                f"{time.monotonic() - self.start:.1f}s elapsed"
+            )
+        return losses
+
+    def _replayed(self, candidates, fits, more_results, cv):
+        """cv_results_ with a batch read from the checkpoint, and its fit errors."""
+        replay = self.search._replay
+        replay.batches.append((len(candidates), len(fits), cv))
+        replay.params += list(candidates)
+        replay.out += fits
+        for key, values in more_results.items():
+            replay.more[key] += list(values)
+        n_splits = len(fits) // len(candidates)
+        # _format_results puts the replayed batches first: these rows are the last.
+        results = self.search._format_results([], n_splits, [], {})
+        return results, [fit.get("fit_error") for fit in fits]
+
+    def _cross_validate(self, candidates, keys, more_results, cv):
+        """Fit and score ``candidates`` on every split, through BaseSearchCV."""
         search, n = self.search, len(candidates)
         kwargs = {}
         if self.ctx is not None:
@@ -338,30 +487,17 @@ class _SearchRun:
             )
         if kwargs:
             kwargs["callback_ctx"].call_on_fit_task_end(estimator=search)
-        scores = np.asarray(results[search._score_key(results)][-n:], dtype=float)
-        # Optimizers minimise: the score that drives the search becomes a loss here
-        # and nowhere else. A candidate with any failed fit is a failure (NaN),
-        # whatever numeric error_score stood in for its score.
-        losses = -scores
-        failed = np.asarray([error is not None for error in fit_errors], dtype=bool)
-        losses[failed.reshape(n, -1).any(axis=1)] = np.nan
-        losses[~np.isfinite(losses)] = np.nan
-        first_error = next((error for error in fit_errors if error is not None), None)
-        counts = np.broadcast_to(counts, (n,))
-        self.state.record(keys, losses, first_error, counts)
-        self.n_batches += 1
-        if search.verbose > 0:
-            print(
-                f"[{type(search).__name__}] batch {self.n_batches}: {n} candidates, "
-                f"{self.state.n_evaluated} evaluated, best score "
-                f"{-self.state.best_loss:.5g}, "
-                f"{time.monotonic() - self.start:.1f}s elapsed"
-            )
-        return losses
+        self.n_live_batches += 1
+        if self.journal is not None:
+            fits = search._replay.live_out[-len(fit_errors) :]
+            self.journal.append(keys, candidates, fits, len(fit_errors) // n)
+        return results, fit_errors
 
     def finish(self):
         """Close the callback context; warn about failures, or raise if all failed."""
         search, state = self.search, self.state
+        if self.journal is not None and not self.n_live_batches and self.n_batches:
+            self._hand_over_replayed()
         if self.ctx is not None:
             self.ctx.call_on_fit_task_end(estimator=search)
         if 0 < state.n_failed < state.n_evaluated:
@@ -382,6 +518,59 @@ class _SearchRun:
                 f"that the estimator or the search space is misconfigured; set "
                 f"error_score='raise' to see the error where it happens. {detail}"
             )
+
+    def _hand_over_replayed(self):
+        """Give BaseSearchCV the results of a search read entirely from a checkpoint.
+
+        ``BaseSearchCV.fit`` reads the results of its last ``evaluate_candidates``
+        call, and the first fit of its own list of fits; when every batch came from
+        the checkpoint, there was no such call. The replayed results then go
+        straight into the lists ``evaluate_candidates`` fills, when this version of
+        scikit-learn exposes them; otherwise the last batch is evaluated again.
+        """
+        search, replay = self.search, self.search._replay
+        function = self.evaluate_candidates
+        code = getattr(function, "__code__", None)
+        cells = dict(zip(getattr(code, "co_freevars", ()), function.__closure__ or ()))
+        names = ("all_candidate_params", "all_out", "all_more_results", "results")
+        if all(name in cells for name in names):
+            cells["all_candidate_params"].cell_contents.extend(replay.params)
+            cells["all_out"].cell_contents.extend(replay.out)
+            for key, values in replay.more.items():
+                cells["all_more_results"].cell_contents[key].extend(values)
+            n_splits = len(replay.out) // len(replay.params)
+            search._replay = None  # the lists now hold everything
+            cells["results"].cell_contents = search._format_results(
+                cells["all_candidate_params"].cell_contents,
+                n_splits,
+                cells["all_out"].cell_contents,
+                cells["all_more_results"].cell_contents,
+            )
+            return
+        # A wrapped evaluate_candidates (a subclass timing its batches...): evaluate
+        # the last batch again; its record is already in the journal.
+        n, n_fits, cv = replay.batches.pop()
+        candidates = replay.params[-n:]
+        more = {key: values[-n:] for key, values in replay.more.items()}
+        del replay.params[-n:], replay.out[-n_fits:]
+        for values in replay.more.values():
+            del values[-n:]
+        with recording_fit_failures(), warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", "One or more of the .* scores are non-finite", UserWarning
+            )
+            self.evaluate_candidates(candidates, cv or self.cv, more_results=more)
+
+
+class _Replay:
+    """The batches of a search read back from its checkpoint (a prefix of it)."""
+
+    def __init__(self):
+        self.params = []  # candidates, in the order of cv_results_
+        self.out = []  # their _fit_and_score results, candidate-major
+        self.more = defaultdict(list)  # iter, bracket, n_resources...
+        self.batches = []  # (n_candidates, n_fits, cv) of each replayed batch
+        self.live_out = []  # BaseSearchCV's list of the fits run in this fit
 
 
 class _SearchState:

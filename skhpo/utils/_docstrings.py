@@ -74,8 +74,14 @@ n_iter_no_change : int, default=None
     Stop once that many candidates in a row did not improve the best score.
 
 checkpoint : str or path-like, default=None
-    Reserved for resuming interrupted searches from a journal file; only ``None``
-    is supported in this release.
+    A file in which every finished batch is recorded (JSON lines), durably,
+    before the next batch starts. A later ``fit`` with the same path, data,
+    estimator, ``param_distributions``, ``cv`` and ``scoring`` resumes the search:
+    the recorded candidates are read back instead of being fitted again, and the
+    final ``cv_results_`` are those of an uninterrupted run. A file written for
+    anything else raises a ``ValueError`` and is left untouched. ``n_jobs``,
+    ``verbose``, ``pre_dispatch`` and ``max_time`` may change between the runs.
+    See :ref:`long_searches`.
 """,
     "shared_attributes": """
 best_estimator_ : estimator

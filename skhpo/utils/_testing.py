@@ -8,6 +8,8 @@ or that count their fits.
 """
 
 import math
+import os
+import time
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -87,8 +89,60 @@ class QuadraticClassifier(DummyClassifier):
         return value
 
 
-class FitCounter(BaseEstimator, ClassifierMixin):
-    """Counts its fits in a class attribute (use with ``n_jobs=1``)."""
+class FaultyQuadratic(QuadraticClassifier):
+    """QuadraticClassifier for fault tests in real processes.
+
+    Each ``fit`` sleeps ``sleep`` seconds and appends a line to the file
+    ``fit_log`` (when given), so another process can count fits and kill this one
+    in the middle of a batch. A fit with ``a == die_at`` ends its process with
+    ``os._exit`` (a worker killed by the system, say for memory) the first time
+    only: it creates the file ``die_once`` and dies only if that file did not exist.
+    """
+
+    def __init__(
+        self,
+        strategy="prior",
+        a=0.5,
+        b=0.5,
+        c=0,
+        d="x",
+        noise=0.0,
+        fail_when=None,
+        sleep=0.0,
+        fit_log=None,
+        die_at=None,
+        die_once=None,
+    ):
+        super().__init__(
+            strategy=strategy, a=a, b=b, c=c, d=d, noise=noise, fail_when=fail_when
+        )
+        self.sleep = sleep
+        self.fit_log = fit_log
+        self.die_at = die_at
+        self.die_once = die_once
+
+    def fit(self, X, y, sample_weight=None):
+        if self.die_at is not None and self.a == self.die_at:
+            try:
+                with open(self.die_once, "x"):
+                    pass
+            except FileExistsError:
+                pass
+            else:
+                os._exit(1)
+        time.sleep(self.sleep)
+        if self.fit_log is not None:
+            with open(self.fit_log, "a") as f:
+                f.write(f"{self.a!r}\n")
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+class FitCounter(ClassifierMixin, BaseEstimator):
+    """Counts its fits in a class attribute (use with ``n_jobs=1``).
+
+    The mixin comes first, as scikit-learn requires since 1.6: the other order
+    hides the classifier tag, and the search would use unstratified folds.
+    """
 
     n_fits = 0
 
