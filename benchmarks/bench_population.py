@@ -76,6 +76,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
+import ast  # noqa: E402
 import datetime  # noqa: E402
 import hashlib  # noqa: E402
 import json  # noqa: E402
@@ -121,6 +122,13 @@ OVERHEAD_METHODS = (
     "pso-baseline",
 )
 OURS = ("skhpo-ga", "skhpo-cmaes", "skhpo-pso", "skhpo-pso-ring")
+
+
+def our_methods(methods):
+    """skhpo's population methods among ``methods``, variants included, in order."""
+    return [m for m in methods if m.split(":")[0] in OURS]
+
+
 PEERS = ("gasearchcv", "pso-baseline")
 OVERHEAD_TARGET_MS = 5.0
 
@@ -274,8 +282,25 @@ def _counted(cls):
     return Counted
 
 
+def split_variant(method):
+    """``"skhpo-ga:elitism=5;population_size=6"`` -> ``("skhpo-ga", {...})``.
+
+    A variant passes extra keyword arguments to one of skhpo's classes, so that
+    settings can be compared in the same run; the values are Python literals.
+    """
+    name, _, spec = method.partition(":")
+    extra = {}
+    for item in filter(None, spec.split(";")):
+        key, _, value = item.partition("=")
+        extra[key.strip()] = ast.literal_eval(value.strip())
+    if extra and not name.startswith("skhpo-"):
+        raise ValueError(f"only skhpo methods take variants, got {method!r}")
+    return name, extra
+
+
 def make_search(method, problem, *, n_iter, cv, seed):
     """Build the (unfitted) search of ``method``; also returns notes for the record."""
+    method, extra = split_variant(method)
     est, space, scoring = problem.make_estimator(), problem.space, problem.scoring
     common = {
         "n_iter": n_iter,
@@ -298,13 +323,13 @@ def make_search(method, problem, *, n_iter, cv, seed):
 
         strategy = "ga" if method == "skhpo-ga" else "cma-es"
         cls = _counted(EvolutionarySearchCV)
-        return cls(est, to_skhpo(space), strategy=strategy, **common), {}
+        return cls(est, to_skhpo(space), strategy=strategy, **common, **extra), {}
     if method in ("skhpo-pso", "skhpo-pso-ring"):
         from skhpo import PSOSearchCV
 
         topology = "ring" if method == "skhpo-pso-ring" else "global"
         cls = _counted(PSOSearchCV)
-        return cls(est, to_skhpo(space), topology=topology, **common), {}
+        return cls(est, to_skhpo(space), topology=topology, **common, **extra), {}
     if method == "gasearchcv":
         from sklearn_genetic import GASearchCV
 
@@ -632,7 +657,7 @@ def summarize(runs, methods):
             "mean_rank": float(np.mean(ranks[m])) if ranks[m] else None,
         }
     pairs = {}
-    for a in OURS:
+    for a in our_methods(agg):
         for b in (*PEERS, "random"):
             if a in agg and b in agg:
                 pairs[f"{a} - {b}"] = paired(runs, problems, a, b)
@@ -683,7 +708,8 @@ def markdown(results):
     lines = [
         f"# Population-based search benchmark ({meta['date']})",
         "",
-        f"{meta['n_seeds']} seeds, n_iter={meta['n_iter']} candidates for every "
+        f"{meta['n_seeds']} seeds (from {meta.get('first_seed', 0)}), "
+        f"n_iter={meta['n_iter']} candidates for every "
         f"method, cv as in problems.py (3-fold, shuffled, seeded), n_jobs=1, "
         f"{meta['threads']} BLAS/OpenMP thread; machine: {meta['machine']}; total "
         f"runtime {meta.get('runtime_s', float('nan')):.0f} s; 1-min load average "
@@ -747,7 +773,7 @@ def markdown(results):
             "| skhpo method | - gasearchcv | - pso-baseline | - random |",
             "|---|---|---|---|",
         ]
-        for a in OURS:
+        for a in our_methods(s["agg"]):
             if a not in s["agg"]:
                 continue
             row = [
@@ -915,9 +941,7 @@ _NOTES = [
 def _targets(results, s):
     out = ["", "## Targets", ""]
     agg = s["agg"] if s else {}
-    for a in OURS:
-        if a not in agg:
-            continue
+    for a in our_methods(agg):
         for b in PEERS:
             if b not in agg:
                 continue
@@ -1042,6 +1066,13 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="smoke run in minutes")
     ap.add_argument("--seeds", type=int, default=None, help="number of seeds (5)")
+    ap.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="seeds are first-seed, first-seed + 1, ...: fresh seeds check settings "
+        "chosen on others",
+    )
     ap.add_argument("--n-iter", type=int, default=None, help="candidates per run (60)")
     ap.add_argument("--out", default=None, help="JSON file (Markdown next to it)")
     ap.add_argument("--methods", default=",".join(METHODS))
@@ -1080,9 +1111,12 @@ def main(argv=None):
     ov_methods = [m for m in args.overhead_methods.split(",") if m]
     problems = [PROBLEMS[p] for p in args.problems.split(",") if p]
     sizes = [int(x) for x in sizes.split(",") if x]
-    unknown = (set(methods) | set(ov_methods)) - set(METHODS)
+    unknown = {m for m in (*methods, *ov_methods) if m.split(":")[0] not in METHODS}
     if unknown:
-        ap.error(f"unknown methods {sorted(unknown)}; choose from {METHODS}")
+        ap.error(
+            f"unknown methods {sorted(unknown)}; choose from {METHODS}, or an skhpo "
+            "method with a variant such as 'skhpo-ga:elitism=5;population_size=6'"
+        )
 
     out = args.out
     if out is None and not args.quick:
@@ -1112,6 +1146,7 @@ def main(argv=None):
         "problems": [p.name for p in problems],
         "problem_descriptions": {p.name: p.description for p in problems},
         "n_seeds": seeds,
+        "first_seed": args.first_seed,
         "n_iter": n_iter,
         "overhead_sizes": sizes,
         "threads": args.threads,
@@ -1126,7 +1161,7 @@ def main(argv=None):
     t_start = time.perf_counter()
 
     for problem in problems:
-        for seed in range(seeds):
+        for seed in range(args.first_seed, args.first_seed + seeds):
             for m in methods:
                 rec = run_one(problem, m, seed, n_iter)
                 _progress(rec)

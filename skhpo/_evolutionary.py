@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Evolutionary search over hyperparameters: a genetic algorithm or CMA-ES."""
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -36,18 +37,23 @@ class EvolutionarySearchCV(BaseStrategySearchCV):
         search never spends budget on a candidate identical to one already
         evaluated; a generation cut short by the budget is evaluated in part.
 
-    strategy : {'ga', 'cma-es'}, default='ga'
+    strategy : {'cma-es', 'ga'}, default='cma-es'
+        ``'cma-es'``: the covariance matrix adaptation evolution strategy [2]_,
+        started at the centre of the space, with a margin for integer and
+        categorical parameters [3]_ and restarts with a growing population.
         ``'ga'``: a genetic algorithm with tournament selection, simulated binary
         crossover on real parameters and uniform crossover on the others, mutation
-        whose step size adapts by the 1/5th success rule, and elitism [1]_.
-        ``'cma-es'``: the covariance matrix adaptation evolution strategy [2]_ with
-        a margin for integer and categorical parameters [3]_ and restarts with a
-        growing population.
+        whose step size adapts by the 1/5th success rule, and elitism [1]_. CMA-ES
+        is the default because it scored higher in the benchmark over ten seeds of
+        seven problems at 60 candidates; the genetic algorithm treats categories
+        without an order and suits conditional spaces.
 
     population_size : int, default=None
-        Candidates per generation. ``None`` chooses it from the number of
-        dimensions of the space (at least 10 for ``'ga'``, ``4 + 3 ln d`` for
-        ``'cma-es'``).
+        Candidates per generation. ``None`` chooses it from the number ``d`` of
+        dimensions of the space and the budget: for ``'ga'``, ``round(4 + 3 ln d)``
+        (CMA-ES's default population) cut to ``n_iter // 10`` so that the budget
+        runs about ten generations, and never under 6; for ``'cma-es'``,
+        ``4 + floor(3 ln d)``.
 
     crossover_rate : float, default=0.9
         Probability that two parents are recombined rather than copied
@@ -57,9 +63,12 @@ class EvolutionarySearchCV(BaseStrategySearchCV):
         Probability that a gene mutates; ``None`` means one gene per child on
         average (``'ga'`` only).
 
-    elitism : int, default=1
+    elitism : int, default=None
         Number of the best candidates that survive unchanged into the next
-        generation, without being evaluated again (``'ga'`` only).
+        generation, without being evaluated again (``'ga'`` only). ``None`` keeps
+        the better half of the population, as a (mu + lambda) scheme does: with the
+        few generations of a tuning budget, this beat generational replacement
+        (``elitism=1``) in the benchmark.
 
     sigma0 : float, default=0.3
         Initial step size of CMA-ES, as a fraction of each parameter's range on the
@@ -83,9 +92,10 @@ class EvolutionarySearchCV(BaseStrategySearchCV):
 
     Notes
     -----
-    Integer and categorical parameters are genes on equal cells of the unit
-    interval, so mutation does not favour the ends of a range. Failed candidates
-    rank below every successful one and never become parents.
+    Integer and categorical parameters live on equal cells of the unit interval,
+    so neither strategy favours the ends of a range. Failed candidates rank below
+    every successful one: they never become parents (``'ga'``) nor pull the mean
+    (``'cma-es'``).
 
     References
     ----------
@@ -117,7 +127,7 @@ class EvolutionarySearchCV(BaseStrategySearchCV):
         "population_size": [Interval(Integral, 2, None, closed="left"), None],
         "crossover_rate": [Interval(Real, 0, 1, closed="both")],
         "mutation_rate": [Interval(Real, 0, 1, closed="both"), None],
-        "elitism": [Interval(Integral, 0, None, closed="left")],
+        "elitism": [Interval(Integral, 0, None, closed="left"), None],
         "sigma0": [Interval(Real, 0, None, closed="neither")],
     }
 
@@ -127,11 +137,11 @@ class EvolutionarySearchCV(BaseStrategySearchCV):
         param_distributions,
         *,
         n_iter=50,
-        strategy="ga",
+        strategy="cma-es",
         population_size=None,
         crossover_rate=0.9,
         mutation_rate=None,
-        elitism=1,
+        elitism=None,
         sigma0=0.3,
         scoring=None,
         n_jobs=None,
@@ -171,18 +181,29 @@ class EvolutionarySearchCV(BaseStrategySearchCV):
         self.sigma0 = sigma0
 
     def _make_optimizer(self, space, random_state):
-        common = {
-            "kinds": space.kinds,
-            "n_choices": space.n_choices,
-            "population_size": self.population_size,
-            "random_state": random_state,
-        }
+        common = {"kinds": space.kinds, "n_choices": space.n_choices}
         if self.strategy == "cma-es":
-            return CMAES(space.n_dims, sigma0=self.sigma0, **common)
+            return CMAES(
+                space.n_dims,
+                sigma0=self.sigma0,
+                population_size=self.population_size,
+                random_state=random_state,
+                **common,
+            )
+        population_size = self.population_size
+        if population_size is None:
+            # Tens of candidates leave few generations; more of them (a smaller
+            # population) did better than more diversity, down to about 6.
+            population_size = max(
+                6, min(round(4 + 3 * math.log(space.n_dims)), self.n_iter // 10)
+            )
+        elitism = population_size // 2 if self.elitism is None else self.elitism
         return GeneticAlgorithm(
             space.n_dims,
+            population_size=population_size,
             crossover_rate=self.crossover_rate,
             mutation_rate=self.mutation_rate,
-            elitism=self.elitism,
+            elitism=elitism,
+            random_state=random_state,
             **common,
         )

@@ -47,7 +47,12 @@ def test_elites_are_not_evaluated_again(small_data):
 def test_elitism_must_leave_room_for_offspring(small_data):
     FitCounter.n_fits = 0
     search = EvolutionarySearchCV(
-        FitCounter(), {"a": Real(0, 1)}, population_size=4, elitism=4, n_jobs=1
+        FitCounter(),
+        {"a": Real(0, 1)},
+        strategy="ga",
+        population_size=4,
+        elitism=4,
+        n_jobs=1,
     )
     with pytest.raises(ValueError, match="elitism"):
         search.fit(*small_data)

@@ -25,9 +25,10 @@ parameters of its Table 1. It is the (mu/mu_W, lambda)-CMA-ES with negative weig
   paper's default. This is a one-sided, simpler version of the paper's two-sided
   correction and does not move the mean. Categories are cells in the given order.
 - Restarts, as in IPOP-CMA-ES (Auger & Hansen, "A Restart CMA Evolution Strategy
-  With Increasing Population Size", CEC 2005): when the best losses stagnate,
-  sigma collapses or C degenerates, the search restarts from a uniform random mean
-  with twice the population. ``should_stop`` is only true once the restarts run out.
+  With Increasing Population Size", CEC 2005): the first run starts at the centre
+  of the cube; when the best losses stagnate, sigma collapses or C degenerates, the
+  search restarts from a uniform random mean with twice the population.
+  ``should_stop`` is only true once the restarts run out.
 - Unpaired tells (points the optimizer never asked for) are injected into the
   next update (Hansen, "Injecting External Solutions Into CMA-ES",
   arXiv:1110.4181, 2011): their step is taken from the mirror image closest to
@@ -197,8 +198,14 @@ class CMAES(Optimizer):
         self._n_hist = 10 + math.ceil(30 * n / lam)
         self._best_hist = []  # best loss of each recent generation
 
-        # Initial state: a uniform random mean, as IPOP draws every (re)start.
-        self.m = self.random_state.uniform(size=n)
+        # Initial mean: the centre of the cube for the first run, which starts
+        # every coordinate as far from its bounds as possible (the mirrors cancel
+        # the steps of a mean near a bound); a uniform random point for each
+        # restart, as IPOP draws them.
+        if self.n_restarts_ == 0:
+            self.m = np.full(n, 0.5)
+        else:
+            self.m = self.random_state.uniform(size=n)
         self.sigma = self.sigma0
         self.C = np.eye(n)
         self.B, self.D = np.eye(n), np.ones(n)  # C = B diag(D^2) B^T
