@@ -46,7 +46,9 @@ _VERSION = 1
 # How every header line starts (json.dumps keeps the key order of new_header).
 _MAGIC = b'{"format":"skhpo-checkpoint"'
 # Search parameters that may change between a run and its resumption: they decide
-# how fast, how long or how loudly the search runs, not which candidates it tries.
+# how fast, how long or how loudly the search runs, not which candidates it tries
+# first. (A budget that changes the batches anyway, say an n_iter that cuts a
+# generation elsewhere, is caught by Journal.replay.)
 # (The estimator, the space, cv and scoring get fingerprints of their own; the
 # random state is the header's seed.)
 _FREE_PARAMS = frozenset(
@@ -62,6 +64,7 @@ _FREE_PARAMS = frozenset(
         "max_time",
         "n_iter_no_change",
         "n_iter",
+        "n_brackets",
         "checkpoint",
     }
 )

@@ -360,3 +360,25 @@ def test_pickled_search_with_checkpoint(data, tmp_path):
     assert restored.checkpoint == str(path)
     assert not hasattr(restored, "_replay")
     np.testing.assert_array_equal(restored.predict(X), search.predict(X))
+
+
+def test_a_larger_n_iter_extends_a_finished_search(data, tmp_path):
+    X, y = data
+    path = tmp_path / "search.jsonl"
+    _search(BayesSearchCV, checkpoint=path, n_iter=6).fit(X, y)
+    CountingQuadratic.n_fits = 0
+    extended = _search(BayesSearchCV, checkpoint=path, n_iter=9).fit(X, y)
+    assert CountingQuadratic.n_fits == 3 * 2 + 1  # three new candidates, the refit
+    longer = _search(BayesSearchCV, n_iter=9).fit(X, y)
+    assert_same_results(longer.cv_results_, extended.cv_results_, times=False)
+
+
+def test_a_budget_that_cuts_batches_elsewhere_raises(data, tmp_path):
+    # 6 candidates in generations of 4: the second generation was cut to 2.
+    X, y = data
+    path = tmp_path / "search.jsonl"
+    _search(EvolutionarySearchCV, checkpoint=path, n_iter=6).fit(X, y)
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="batch 1 of this search differs"):
+        _search(EvolutionarySearchCV, checkpoint=path, n_iter=8).fit(X, y)
+    assert path.read_bytes() == before
