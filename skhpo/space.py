@@ -44,6 +44,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+import warnings
 from collections.abc import Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
 
@@ -72,8 +73,8 @@ def _is_number(x) -> bool:
 def _float(x) -> float:
     try:
         return float(x)
-    except OverflowError:  # a huge Python int
-        return math.copysign(math.inf, x)
+    except OverflowError:  # a huge Python int (copysign would overflow too)
+        return math.inf if x > 0 else -math.inf
 
 
 def _as_int(x) -> int | None:
@@ -111,7 +112,11 @@ def _centre(i, k: int):
 
 def _equal(a, b) -> bool:
     try:
-        return bool(a == b)
+        with warnings.catch_warnings():
+            # numpy < 2.2 warns and returns False for arrays of different shapes
+            # or empty ones, where later versions raise ValueError.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return bool(a == b)
     except (TypeError, ValueError):  # e.g. arrays compare elementwise
         return False
 
@@ -466,6 +471,11 @@ class _Distribution(_Dimension):
         self.kind = "integer" if self._discrete else "real"
         try:  # any error of a third-party object means it cannot be used
             with np.errstate(all="ignore"):  # overflows are reported below
+                shape = np.shape(dist.ppf(0.5))
+                if shape != ():  # array parameters: one distribution per element
+                    raise ValueError(
+                        f"its parameters have shape {shape}; give one number each"
+                    )
                 q = np.asarray(dist.ppf(np.array([_EPS, 0.5, 1 - _EPS])), float)
             support = dist.support() if hasattr(dist, "support") else (-np.inf, np.inf)
             low, high = (float(b) for b in support)
@@ -475,6 +485,13 @@ class _Distribution(_Dimension):
             raise ValueError(
                 f"{self!r} has invalid parameters or unbounded quantiles: "
                 f"ppf([{_EPS}, 0.5, 1 - {_EPS}]) = {q}"
+            )
+        if self._discrete and not np.all(np.abs(q) <= _MAX_INT):
+            # Its values are decoded through float quantiles, exact up to 2**53 only
+            # (as for Integer); beyond, they would not even fit an int64.
+            raise ValueError(
+                f"{self!r} needs values within +/-2**53: ppf([{_EPS}, 0.5, "
+                f"1 - {_EPS}]) = {q}"
             )
         self._low, self._high, self._median = low, high, q[1]
         self.n_choices = 0
@@ -487,6 +504,8 @@ class _Distribution(_Dimension):
         if self.n_choices:
             return int(self._low) + _cell(u, self.n_choices)
         x = np.asarray(self.dist.ppf(np.clip(u, _EPS, 1 - _EPS)), dtype=float)
+        # Within the support: scipy's geom(1.0).ppf gives 0, outside [1, inf).
+        x = np.clip(x, self._low, self._high)
         return x.astype(np.int64) if self._discrete else x
 
     def _centres(self, v: np.ndarray) -> np.ndarray:  # (n,) int64 -> (n,) points

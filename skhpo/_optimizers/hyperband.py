@@ -36,6 +36,11 @@ from numbers import Integral, Rational, Real
 import numpy as np
 
 _HALF = Fraction(1, 2)
+# Most brackets (s_max + 1) an iteration may have. Their count is log_eta(R) + 1:
+# a factor barely above 1 would ask for millions of brackets, each with as many
+# rungs, and exact powers of eta that never finish (the work grows as s_max^3;
+# 200 brackets take a fraction of a second).
+_MAX_BRACKETS = 200
 
 
 @dataclass(frozen=True)
@@ -95,10 +100,18 @@ def _check_factor(factor) -> Fraction:
     return _as_fraction(factor)
 
 
+def _log(x: Fraction) -> float:
+    """``log(x)`` for ``x > 0``, without overflow and accurate near 1."""
+    if 0.5 < x < 2:  # log1p keeps the digits of factor=1 + 1e-15
+        return math.log1p(float(x - 1))
+    # math.log(x) converts x to a float first, which overflows beyond 1e308.
+    return math.log(x.numerator) - math.log(x.denominator)
+
+
 def _floor_log(R: Fraction, eta: Fraction) -> int:
     """``floor(log_eta(R))`` exactly, for ``R >= 1`` and ``eta > 1``."""
     # A float estimate, then exact corrections: never more than a step or two.
-    s = max(0, math.floor(math.log(R) / math.log(eta)))
+    s = max(0, math.floor(_log(R) / _log(eta)))
     while s > 0 and eta**s > R:
         s -= 1
     while eta ** (s + 1) <= R:
@@ -179,6 +192,15 @@ def hyperband_brackets(
             f"n_brackets must be None or an integer >= 1, got {n_brackets!r}"
         )
     R = Fraction(int(max_resources), int(min_resources))
+    estimate = _log(R) / _log(eta)  # s_max, up to rounding
+    if estimate >= _MAX_BRACKETS:
+        smallest = math.ceil(1000 * math.exp(_log(R) / _MAX_BRACKETS)) / 1000
+        raise ValueError(
+            f"factor={factor!r} is too small for max_resources / min_resources "
+            f"= {max_resources} / {min_resources}: Hyperband would need about "
+            f"{math.floor(estimate) + 1} brackets (at most {_MAX_BRACKETS}); use "
+            f"factor >= {smallest} or a smaller ratio of resources"
+        )
     s_max = _floor_log(R, eta)  # Algorithm 1, initialization
     iteration = [
         _bracket(s, s_max, eta, int(max_resources)) for s in range(s_max, -1, -1)
