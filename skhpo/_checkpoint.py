@@ -265,6 +265,12 @@ class Journal:
                 ):
                     raise ValueError
             except (ValueError, KeyError, TypeError, AttributeError):
+                if i == len(lines) - 2:
+                    # The last line, newline included, but not all of its bytes
+                    # reached the disk: an interrupted write too.
+                    lines.pop()
+                    torn = True
+                    break
                 raise ValueError(
                     f"checkpoint {self.path!r} is corrupted at line {i + 2} (a "
                     f"finished batch that cannot be read); it was left untouched."

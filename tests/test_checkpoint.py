@@ -257,6 +257,20 @@ def test_a_file_that_is_not_a_checkpoint_is_left_untouched(data, tmp_path):
     assert CountingQuadratic.n_fits == 0
 
 
+def test_a_garbled_last_record_counts_as_interrupted(data, tmp_path):
+    X, y = data
+    path = tmp_path / "search.jsonl"
+    first = _search(BayesSearchCV, checkpoint=path).fit(X, y)
+    complete = path.read_bytes()
+    lines = _lines(path)
+    path.write_bytes(b"\n".join([*lines[:-1], lines[-1][:-7]]) + b"\n")
+    CountingQuadratic.n_fits = 0
+    resumed = _search(BayesSearchCV, checkpoint=path).fit(X, y)
+    assert CountingQuadratic.n_fits == len(json.loads(lines[-1])["keys"]) * 2 + 1
+    assert_same_results(first.cv_results_, resumed.cv_results_, times=False)
+    assert len(_lines(path)) == len(complete.split(b"\n")) - 1
+
+
 def test_a_corrupted_record_raises(data, tmp_path):
     X, y = data
     path = tmp_path / "search.jsonl"
