@@ -350,6 +350,25 @@ def test_failed_fits_are_recorded_and_avoided(SearchCV, small_data):
     assert np.mean(later > 0.5) < 0.5  # the strategy learned to avoid the region
 
 
+class NaNAboveHalf(QuadraticClassifier):
+    """Fits fine, but scores NaN where ``a > 0.5`` (a diverged model, say)."""
+
+    def score(self, X, y, sample_weight=None):
+        return np.nan if self.a > 0.5 else super().score(X, y, sample_weight)
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_nan_scores_are_recorded_and_avoided(SearchCV, small_data):
+    search = make_search(SearchCV, NaNAboveHalf(), n_iter=16)
+    with pytest.warns(UserWarning, match="failed or scored a non-finite value"):
+        search.fit(*small_data)
+    scores = search.cv_results_["mean_test_score"]
+    a = np.array([p["a"] for p in search.cv_results_["params"]])
+    assert np.all(np.isnan(scores[a > 0.5])) and np.all(np.isfinite(scores[a <= 0.5]))
+    assert search.best_params_["a"] <= 0.5
+    assert np.mean(a[len(a) // 2 :] > 0.5) < 0.5
+
+
 @pytest.mark.parametrize("SearchCV", SEARCHES)
 def test_a_batch_of_failures_does_not_abort_the_search(SearchCV, small_data):
     search = make_search(SearchCV, FailFirstFits(), n_jobs=1)
