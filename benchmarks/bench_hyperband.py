@@ -15,6 +15,9 @@ Problems (one neutral space, translated by ``problems.to_sklearn`` and
 - ``hgb_n_samples``: ``HistGradientBoostingClassifier(max_iter=100,
   early_stopping=False)`` on ``make_classification`` (30,000 rows, 30 features, 10
   informative, 5 redundant, 5% flipped labels); the resource is ``n_samples``.
+- ``hgb_wide``: ``hgb_n_samples`` in the usual wide ranges (``WIDE_SPACE``: slow
+  learning rates, stumps and heavily regularised trees included), where a good
+  part of the space is poor.
 - ``hgb_max_iter``: the same estimator and space on 20,000 rows; the resource is
   ``max_iter`` (at most 81, the value random search uses; a power of 3, so that
   both halving variants end on the full budget).
@@ -93,6 +96,17 @@ SPACE = {
     "max_features": ("real", 0.3, 1.0, False),
 }
 
+# The usual wide ranges (as in optuna's and Bayesmark's gradient-boosting spaces):
+# slow learning rates, stumps and heavily regularised trees are in the space, so a
+# good part of it is poor, as in most real first searches.
+WIDE_SPACE = {
+    "learning_rate": ("real", 1e-3, 1.0, True),
+    "max_leaf_nodes": ("int", 2, 256, True),
+    "min_samples_leaf": ("int", 1, 200, True),
+    "l2_regularization": ("real", 1e-6, 100.0, True),
+    "max_features": ("real", 0.1, 1.0, False),
+}
+
 METHODS = ("random", "halving", "halving-81", "hyperband-random", "hyperband-bohb")
 N_JOBS = 2
 N_SPLITS = 3
@@ -106,9 +120,11 @@ RELAXED = 0.995  # "99.5% of the target"
 
 def make_problem(name, seed, quick):
     """Data, estimator and resource of one problem for one seed."""
-    if name == "hgb_n_samples":
+    space = SPACE
+    if name in ("hgb_n_samples", "hgb_wide"):
         n_rows, max_iter = (3000, 20) if quick else (30000, 100)
         resource, max_resources = "n_samples", None
+        space = WIDE_SPACE if name == "hgb_wide" else SPACE
     elif name == "hgb_max_iter":
         n_rows, max_iter = (3000, 27) if quick else (20000, 81)
         resource, max_resources = "max_iter", max_iter
@@ -138,6 +154,7 @@ def make_problem(name, seed, quick):
         "max_resources": max_resources,
         "n_rows": n_rows,
         "max_iter": max_iter,
+        "space": space,
     }
 
 
@@ -235,7 +252,7 @@ def make_search(method, prob, cv, seed, n_iter):
     common = {"cv": cv, "n_jobs": N_JOBS, "random_state": seed, "error_score": np.nan}
     if method == "random":
         return _timed(RandomizedSearchCV)(
-            est, to_sklearn(SPACE), n_iter=n_iter, **common
+            est, to_sklearn(prob["space"]), n_iter=n_iter, **common
         )
     if method.startswith("halving"):
         extra = {}
@@ -244,12 +261,17 @@ def make_search(method, prob, cv, seed, n_iter):
         if method == "halving-81":
             extra.update(n_candidates=81, min_resources="exhaust")
         return _timed(HalvingRandomSearchCV)(
-            est, to_sklearn(SPACE), factor=3, resource=resource, **extra, **common
+            est,
+            to_sklearn(prob["space"]),
+            factor=3,
+            resource=resource,
+            **extra,
+            **common,
         )
     if method.startswith("hyperband-"):
         return _timed(HyperbandSearchCV)(
             est,
-            to_skhpo(SPACE),
+            to_skhpo(prob["space"]),
             resource=resource,
             factor=3,
             sampler=method.split("-", 1)[1],
@@ -799,6 +821,9 @@ PROBLEM_TEXT = {
     "early_stopping=False) on make_classification({n_rows} rows, 30 features); "
     "resource `n_samples` (Hyperband: training rows of each split, up to all of "
     "them; halving: rows before the CV split, test folds subsampled too).",
+    "hgb_wide": "As hgb_n_samples, in the wide space (learning_rate [1e-3, 1], "
+    "max_leaf_nodes [2, 256], min_samples_leaf [1, 200], l2_regularization "
+    "[1e-6, 100], max_features [0.1, 1]).",
     "hgb_max_iter": "HistGradientBoostingClassifier(early_stopping=False) on "
     "make_classification({n_rows} rows, 30 features); resource `max_iter` up to "
     "{max_iter} (random search: max_iter={max_iter}).",
@@ -862,7 +887,7 @@ def main(argv=None):
             for m in methods[k:] + methods[:k]:
                 if (
                     m == "halving"
-                    and p == "hgb_n_samples"
+                    and p in ("hgb_n_samples", "hgb_wide")
                     and seed >= args.halving_default_seeds
                 ):
                     continue
