@@ -482,9 +482,18 @@ class _SearchRun:
             warnings.filterwarnings(
                 "ignore", "One or more of the .* scores are non-finite", UserWarning
             )
-            results = self.evaluate_candidates(
-                candidates, cv or self.cv, more_results=more_results, **kwargs
-            )
+            try:
+                results = self.evaluate_candidates(
+                    candidates, cv or self.cv, more_results=more_results, **kwargs
+                )
+            except BaseException as exc:  # a dead worker, Ctrl-C, error_score="raise"
+                if self.journal is not None and hasattr(exc, "add_note"):
+                    exc.add_note(
+                        f"skhpo: the {len(self.journal.records)} finished batches of "
+                        f"this search are in checkpoint {self.journal.path!r}; the "
+                        f"same fit resumes from them."
+                    )
+                raise
         if kwargs:
             kwargs["callback_ctx"].call_on_fit_task_end(estimator=search)
         self.n_live_batches += 1

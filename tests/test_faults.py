@@ -134,8 +134,10 @@ def test_a_dead_worker_raises_and_the_search_resumes(data, tmp_path):
     search = EvolutionarySearchCV(
         estimator, SPACE, n_jobs=2, checkpoint=checkpoint, **SEARCH
     )
-    with pytest.raises(TerminatedWorkerError):
+    with pytest.raises(TerminatedWorkerError) as info:
         search.fit(X, y)
+    if sys.version_info >= (3, 11):  # exception notes
+        assert f"{dies_in} finished batches" in "".join(info.value.__notes__)
     assert (tmp_path / "died").exists()
     # Every generation before the one that lost its worker is on disk.
     assert _count_lines(checkpoint) == 1 + dies_in
