@@ -14,13 +14,14 @@ import time
 
 import numpy as np
 import pytest
-from joblib import parallel_config
 from sklearn.datasets import make_classification
 
 from skhpo import EvolutionarySearchCV
 from skhpo.utils._testing import SEARCHES, FaultyQuadratic, make_search
 
 distributed = pytest.importorskip("distributed")
+# After the skip: parallel_config is joblib >= 1.3, which distributed requires.
+from joblib import parallel_config  # noqa: E402
 
 
 @pytest.fixture(scope="module")
