@@ -16,7 +16,9 @@ estimator the way a ``*SearchCV`` does:
   scoring; a failed fit (NaN score) costs ``+inf``;
 - ``n_particles * iters`` positions are evaluated, duplicates included (pyswarms
   knows nothing of cells: two particles in the same cells are evaluated twice);
-- the best candidate of the history is refit on the training data.
+- the best candidate of the history is refit on the training data;
+- each evaluation records when it ended (``t_end``, ``time.perf_counter()``), for
+  the anytime curves of ``bench_suite.py``.
 
 pyswarms draws from numpy's global random state: ``fit`` seeds it with ``seed``.
 Its coefficients are set to the constriction values that ``skhpo.PSOSearchCV`` uses
@@ -128,7 +130,8 @@ class PySwarmsSearch:
     ``best_score_``, ``best_params_``, ``best_estimator_``, ``refit_time_`` and
     ``history_``, one entry per evaluated position (``params``, ``score``,
     ``fit_score_time``: sum over folds of the fit and score times,
-    ``call_time``: wall time of the whole ``cross_validate`` call).
+    ``call_time``: wall time of the whole ``cross_validate`` call, ``t_end``: its
+    ``time.perf_counter()`` when it returned).
     """
 
     def __init__(self, estimator, space, *, n_iter, cv, scoring, seed):
@@ -163,7 +166,8 @@ class PySwarmsSearch:
                     n_jobs=1,
                     error_score=np.nan,
                 )
-                call_time = time.perf_counter() - t0
+                t_end = time.perf_counter()
+                call_time = t_end - t0
                 score = float(np.mean(res["test_score"]))
                 history.append(
                     {
@@ -173,6 +177,7 @@ class PySwarmsSearch:
                             np.sum(res["fit_time"]) + np.sum(res["score_time"])
                         ),
                         "call_time": call_time,
+                        "t_end": t_end,
                     }
                 )
                 costs[i] = -score if np.isfinite(score) else np.inf

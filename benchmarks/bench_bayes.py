@@ -41,7 +41,6 @@ import os
 import platform
 import sys
 import time
-import traceback
 import warnings
 from pathlib import Path
 
@@ -49,268 +48,34 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from methods import METHODS, history, make_search, versions
-from problems import OVERHEAD_PROBLEM, PROBLEMS, in_space
+import harness
+from harness import cell, fmt, jsonable, nan, progress, run_one
+from methods import versions
+from problems import CORE_PROBLEMS, OVERHEAD_PROBLEM, PROBLEMS
 
 HERE = Path(__file__).resolve().parent
 
 
-def _jsonable(v):
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.floating, float)):
-        v = float(v)
-        return v if np.isfinite(v) else None
-    if isinstance(v, (np.bool_,)):
-        return bool(v)
-    if v is None or isinstance(v, (bool, int, str)):
-        return v
-    return repr(v)
-
-
-def _nan(v):
-    return np.nan if v is None else float(v)
-
-
-# --------------------------------------------------------------------------------------
-# One run
-# --------------------------------------------------------------------------------------
-
-
-def run_one(problem, method, seed, n_iter):
-    """Fit one search and measure it. Never raises: failures are recorded."""
-    rec = {"problem": problem.name, "method": method, "seed": seed, "n_iter": n_iter}
-    rec["loadavg_1min"] = os.getloadavg()[0]
-    try:
-        X_train, X_test, y_train, y_test = problem.data(seed)
-        search = make_search(
-            method,
-            problem.make_estimator(),
-            problem.space,
-            n_iter=n_iter,
-            cv=problem.cv(seed),
-            scoring=problem.scoring,
-            seed=seed,
-        )
-    except Exception as exc:
-        rec.update(
-            status="error", stage="build", error=f"{type(exc).__name__}: {exc}"[:500]
-        )
-        return rec
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("default")
-        t0 = time.perf_counter()
-        try:
-            search.fit(X_train, y_train)
-        except Exception as exc:
-            rec.update(
-                status="error",
-                stage="fit",
-                wall_time=time.perf_counter() - t0,
-                error=f"{type(exc).__name__}: {exc}"[:500],
-                traceback=traceback.format_exc()[-3000:],
-            )
-            return rec
-        wall = time.perf_counter() - t0
-
-    try:
-        h = history(method, search)
-        test_score = float(search.score(X_test, y_test))
-        refit_time = float(getattr(search, "refit_time_", 0.0))
-    except Exception as exc:
-        rec.update(
-            status="error",
-            stage="read results",
-            wall_time=wall,
-            error=f"{type(exc).__name__}: {exc}"[:500],
-            traceback=traceback.format_exc()[-3000:],
-        )
-        return rec
-
-    scores = np.asarray(h["scores"], dtype=float)
-    n_cand = len(h["params"])
-    trace = np.fmax.accumulate(np.where(np.isnan(scores), -np.inf, scores))
-    violations = []
-    for p in h["params"]:
-        violations.extend(in_space(problem.space, p))
-    keys = {json.dumps(_jsonable(p), sort_keys=True) for p in h["params"]}
-    warn_summary = {}
-    for w in caught:
-        key = f"{w.category.__name__}: {str(w.message)[:160]}"
-        warn_summary[key] = warn_summary.get(key, 0) + 1
-
-    overhead = wall - refit_time - h["fit_score_time"]
-    rec.update(
-        status="ok",
-        best_cv=float(search.best_score_),
-        best_cv_history=float(np.nanmax(scores)) if np.isfinite(scores).any() else None,
-        test_score=test_score,
-        wall_time=wall,
-        refit_time=refit_time,
-        fit_score_time=h["fit_score_time"],
-        n_candidates=n_cand,
-        n_unique=len(keys),
-        n_failed=int(np.isnan(scores).sum()),
-        overhead_total=overhead,
-        overhead_per_candidate=overhead / max(n_cand, 1),
-        trace=[None if not np.isfinite(t) else float(t) for t in trace],
-        best_params=_jsonable(search.best_params_),
-        violations=violations[:10],
-        n_violations=len(violations),
-        warnings=dict(sorted(warn_summary.items(), key=lambda kv: -kv[1])[:8]),
-    )
-    if "iter" in h:
-        rec["n_batches"] = len(set(h["iter"]))
-    return rec
-
-
-def _progress(rec):
-    if rec["status"] == "ok":
-        msg = (
-            f"best_cv={rec['best_cv']:.4f} test={rec['test_score']:.4f} "
-            f"wall={rec['wall_time']:.1f}s "
-            f"overhead={1000 * rec['overhead_per_candidate']:.1f}ms/cand"
-        )
-        if rec["n_violations"]:
-            msg += f" VIOLATIONS={rec['n_violations']}"
-    else:
-        msg = f"FAILED at {rec['stage']}: {rec['error'][:200]}"
-    print(
-        f"  {rec['problem']:15s} {rec['method']:12s} seed={rec['seed']} "
-        f"n_iter={rec['n_iter']}: {msg}",
-        file=sys.stderr,
-        flush=True,
-    )
-
-
-# --------------------------------------------------------------------------------------
-# Statistics
-# --------------------------------------------------------------------------------------
-
-
-def normalize(runs):
-    """Add ``normalized`` to every ok run; return {problem: (r, b)}."""
-    refs = {}
-    for prob in sorted({r["problem"] for r in runs}):
-        ok = [r for r in runs if r["problem"] == prob and r["status"] == "ok"]
-        rand = [r["best_cv"] for r in ok if r["method"] == "random"]
-        if not rand or not ok:
-            continue
-        r = float(np.mean(rand))
-        b = float(max(x["best_cv"] for x in ok))
-        refs[prob] = (r, b)
-        for x in ok:
-            x["normalized"] = 100.0 * (x["best_cv"] - r) / (b - r) if b > r else 0.0
-    return refs
-
-
-def bootstrap(per_problem, stat, n_boot=2000, seed=0):
-    """95% interval of ``stat`` over problems of the per-problem mean over seeds.
-
-    ``per_problem`` is a list of 1-d arrays (one per problem, one value per seed);
-    each replicate resamples the seeds of every problem with replacement.
-    """
-    rng = np.random.RandomState(seed)
-    point = stat([np.mean(v) for v in per_problem])
-    reps = np.empty(n_boot)
-    for i in range(n_boot):
-        reps[i] = stat([np.mean(rng.choice(v, size=len(v))) for v in per_problem])
-    lo, hi = np.percentile(reps, [2.5, 97.5])
-    return point, lo, hi
+METHODS = ("random", "skhpo-bayes", "skopt-bayes", "optuna-tpe")
+OURS = "skhpo-bayes"
 
 
 def summarize(runs, methods):
-    problems = [p for p in PROBLEMS if any(r["problem"] == p for r in runs)]
-    refs = normalize(runs)
-    table = {}
-    for prob in problems:
-        for m in methods:
-            rs = [r for r in runs if r["problem"] == prob and r["method"] == m]
-            ok = [r for r in rs if r["status"] == "ok"]
-            table[prob, m] = {
-                "n_runs": len(rs),
-                "n_ok": len(ok),
-                "best_cv": [r["best_cv"] for r in ok],
-                "test": [r["test_score"] for r in ok],
-                "norm": [r["normalized"] for r in ok if "normalized" in r],
-                "overhead": [r["overhead_per_candidate"] for r in ok],
-                "wall": [r["wall_time"] for r in ok],
-            }
-    ranks = {m: [] for m in methods}
-    for prob in problems:
-        for seed in sorted({r["seed"] for r in runs if r["problem"] == prob}):
-            ok = {
-                r["method"]: r["best_cv"]
-                for r in runs
-                if r["problem"] == prob and r["seed"] == seed and r["status"] == "ok"
-            }
-            if set(ok) != set(methods):
-                continue
-            # rank 1 = best; ties share the mean rank
-            vals = np.array([ok[m] for m in methods])
-            for m in methods:
-                better = np.sum(vals > ok[m])
-                tied = np.sum(vals == ok[m])
-                ranks[m].append(better + (tied + 1) / 2)
-    agg = {}
-    for m in methods:
-        per_problem = [
-            np.asarray(table[p, m]["norm"]) for p in problems if table[p, m]["norm"]
-        ]
-        if not per_problem:
-            continue
-        agg[m] = {
-            "n_problems": len(per_problem),
-            "mean": bootstrap(per_problem, np.mean),
-            "median": bootstrap(per_problem, np.median),
-            "overhead_ms_median": 1000
-            * float(np.median([v for p in problems for v in table[p, m]["overhead"]])),
-            "wall_total": float(sum(sum(table[p, m]["wall"]) for p in problems)),
-            "mean_rank": float(np.mean(ranks[m])) if ranks[m] else None,
-        }
+    """``harness.summarize``, plus skhpo minus each peer, paired by seed."""
+    s = harness.summarize(runs, methods, PROBLEMS)
     # Paired comparison: skhpo minus each peer, seed by seed (same splits), so the
     # variation between seeds (different train/test and CV splits) cancels out.
-    ours = "skhpo-bayes"
     for m in methods:
-        if m == ours or m not in agg or ours not in agg:
-            continue
-        diffs = []
-        for prob in problems:
-            by_seed = {}
-            for r in runs:
-                if r["problem"] == prob and "normalized" in r:
-                    by_seed.setdefault(r["seed"], {})[r["method"]] = r["normalized"]
-            d = [v[ours] - v[m] for v in by_seed.values() if ours in v and m in v]
-            if d:
-                diffs.append(np.asarray(d))
-        if diffs:
-            agg[m]["skhpo_minus"] = bootstrap(diffs, np.mean)
-    return {"problems": problems, "refs": refs, "table": table, "agg": agg}
+        if m != OURS and m in s["agg"] and OURS in s["agg"]:
+            d = harness.paired(runs, s["problems"], OURS, m)
+            if d is not None:
+                s["agg"][m]["skhpo_minus"] = d
+    return s
 
 
 # --------------------------------------------------------------------------------------
 # Report
 # --------------------------------------------------------------------------------------
-
-
-def _fmt(vals, digits=4):
-    if not vals:
-        return "—"
-    if len(vals) == 1:
-        return f"{vals[0]:.{digits}f}"
-    return f"{np.mean(vals):.{digits}f} ± {np.std(vals, ddof=1):.{digits}f}"
-
-
-def _cell(entry, key, digits):
-    s = _fmt(entry[key], digits)
-    if entry["n_ok"] < entry["n_runs"]:
-        s += f" ({entry['n_runs'] - entry['n_ok']} failed)"
-    return s
 
 
 def markdown(results):
@@ -353,7 +118,7 @@ def markdown(results):
             sep,
         ]
         for p in s["problems"]:
-            row = [_cell(s["table"][p, m], "norm", 1) for m in methods]
+            row = [cell(s["table"][p, m], "norm", 1) for m in methods]
             lines.append(f"| {p} | " + " | ".join(row) + " |")
         for stat in ("mean", "median"):
             row = []
@@ -388,7 +153,7 @@ def markdown(results):
             )
         lines += ["", "## Best CV score (mean ± std over seeds)", "", head, sep]
         for p in s["problems"]:
-            row = [_cell(s["table"][p, m], "best_cv", 4) for m in methods]
+            row = [cell(s["table"][p, m], "best_cv", 4) for m in methods]
             lines.append(f"| {p} | " + " | ".join(row) + " |")
         lines += [
             "",
@@ -398,7 +163,7 @@ def markdown(results):
             sep,
         ]
         for p in s["problems"]:
-            row = [_cell(s["table"][p, m], "test", 4) for m in methods]
+            row = [cell(s["table"][p, m], "test", 4) for m in methods]
             lines.append(f"| {p} | " + " | ".join(row) + " |")
         lines += [
             "",
@@ -410,7 +175,7 @@ def markdown(results):
         ]
         for p in s["problems"]:
             row = [
-                _fmt([1000 * v for v in s["table"][p, m]["overhead"]], 1)
+                fmt([1000 * v for v in s["table"][p, m]["overhead"]], 1)
                 for m in methods
             ]
             lines.append(f"| {p} | " + " | ".join(row) + " |")
@@ -424,7 +189,7 @@ def markdown(results):
             for m in methods
         ]
         lines.append("| **total wall time (s)** | " + " | ".join(row) + " |")
-        results["summary"] = _jsonable(
+        results["summary"] = jsonable(
             {
                 "refs": s["refs"],
                 "aggregate": s["agg"],
@@ -461,7 +226,7 @@ def markdown(results):
             lines.append(f"| {m} | " + " | ".join(row) + " |")
 
     lines += _targets(results)
-    failures = [r for r in runs + ov if r["status"] != "ok"]
+    failures = [r for r in runs + ov if r["status"] == "error"]
     odd = [r for r in runs + ov if r["status"] == "ok" and r["n_violations"]]
     if failures or odd:
         lines += ["", "## Failures and anomalies", ""]
@@ -524,7 +289,7 @@ def plot(results, path):
             if r["method"] != m or r["status"] != "ok" or r["problem"] not in refs:
                 continue
             lo, hi = refs[r["problem"]]
-            t = np.array([_nan(v) for v in r["trace"]])
+            t = np.array([nan(v) for v in r["trace"]])
             curves.append(100 * (t - lo) / (hi - lo) if hi > lo else 0 * t)
         if curves:
             n = min(len(c) for c in curves)
@@ -552,7 +317,7 @@ def main(argv=None):
     ap.add_argument("--n-iter", type=int, default=None, help="candidates per run (50)")
     ap.add_argument("--out", default=None, help="JSON file (Markdown next to it)")
     ap.add_argument("--methods", default=",".join(METHODS))
-    ap.add_argument("--problems", default=",".join(PROBLEMS))
+    ap.add_argument("--problems", default=",".join(CORE_PROBLEMS))
     ap.add_argument(
         "--overhead-sizes",
         default=None,
@@ -633,16 +398,16 @@ def main(argv=None):
         for seed in range(seeds):
             for m in methods:
                 rec = run_one(problem, m, seed, n_iter)
-                _progress(rec)
-                results["runs"].append(_jsonable(rec))
+                progress(rec)
+                results["runs"].append(jsonable(rec))
 
     for n in sizes:
         for m in methods:
             if m == "skopt-bayes" and n > args.skopt_max_overhead_size:
                 continue
             rec = run_one(OVERHEAD_PROBLEM, m, 0, n)
-            _progress(rec)
-            results["overhead"].append(_jsonable(rec))
+            progress(rec)
+            results["overhead"].append(jsonable(rec))
 
     meta["runtime_s"] = time.perf_counter() - t_start
     if args.merge is not None:

@@ -28,15 +28,20 @@ from sklearn.datasets import (
     make_friedman1,
     make_regression,
 )
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import (
+    AdaBoostClassifier,
+    GradientBoostingRegressor,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
 from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.neighbors import KNeighborsRegressor
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC
-from sklearn.tree import DecisionTreeRegressor
+from sklearn.svm import SVC, SVR
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 # --------------------------------------------------------------------------------------
 # Space adapters: neutral format -> each library
@@ -150,6 +155,39 @@ def to_sklearn(space):
     return out
 
 
+def to_sgo(space):
+    """Neutral space -> ``sklearn_genetic.space`` dimensions.
+
+    sklearn-genetic-opt's ``Integer`` only knows ``distribution="uniform"``: a
+    log-uniform integer of the neutral space is searched uniformly by GASearchCV
+    (its initial population and its mutations draw from that distribution).
+    """
+    from sklearn_genetic.space import Categorical, Continuous, Integer
+
+    out = {}
+    for name, dim in space.items():
+        if dim[0] == "cat":
+            out[name] = Categorical(list(dim[1]))
+        elif dim[0] == "real":
+            _, low, high, log = dim
+            out[name] = Continuous(
+                float(low),
+                float(high),
+                distribution="log-uniform" if log else "uniform",
+            )
+        else:
+            _, low, high, _log = dim
+            out[name] = Integer(int(low), int(high), distribution="uniform")
+    return out
+
+
+def describe_space(space):
+    """``"4 dims: 2 real, 1 int, 1 cat"``: the kinds of a neutral space."""
+    counts = {k: sum(d[0] == k for d in space.values()) for k in ("real", "int", "cat")}
+    kinds = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+    return f"{len(space)} dims: {kinds}"
+
+
 def in_space(space, params):
     """List of violations of ``space`` by one candidate (empty if it is valid)."""
     bad = []
@@ -200,6 +238,11 @@ class Problem:
     def __post_init__(self):
         _check_space(self.space)
 
+    @property
+    def has_categorical(self):
+        """Whether the space has a categorical dimension."""
+        return any(dim[0] == "cat" for dim in self.space.values())
+
     def data(self, seed):
         """Train/test split of the fixed data set; the split depends on ``seed``."""
         if "Xy" not in self._cache:
@@ -234,6 +277,19 @@ def _classification():
         class_sep=0.8,
         flip_y=0.03,
         random_state=0,
+    )
+
+
+def _classification_small():
+    return make_classification(
+        n_samples=500,
+        n_features=10,
+        n_informative=5,
+        n_redundant=2,
+        n_classes=2,
+        class_sep=0.7,
+        flip_y=0.05,
+        random_state=1,
     )
 
 
@@ -347,8 +403,95 @@ PROBLEMS = {
             task="classification",
             scoring="neg_log_loss",
         ),
+        Problem(
+            name="svr_diabetes",
+            description="StandardScaler + SVR on load_diabetes (442 x 10), 3 dims, R^2",
+            make_estimator=lambda: make_pipeline(StandardScaler(), SVR(cache_size=500)),
+            space={
+                "svr__C": ("real", 1e-2, 1e4, True),
+                "svr__epsilon": ("real", 1e-2, 1e2, True),
+                "svr__gamma": ("real", 1e-5, 1.0, True),
+            },
+            load=lambda: load_diabetes(return_X_y=True),
+            task="regression",
+        ),
+        Problem(
+            name="rf_cancer",
+            description="RandomForestClassifier on load_breast_cancer (569 x 30), "
+            "4 dims, log-loss",
+            make_estimator=lambda: RandomForestClassifier(random_state=0, n_jobs=1),
+            space={
+                "n_estimators": ("int", 10, 200, True),
+                "max_depth": ("int", 2, 16, False),
+                "min_samples_leaf": ("int", 1, 32, True),
+                "max_features": ("real", 0.05, 1.0, False),
+            },
+            load=lambda: load_breast_cancer(return_X_y=True),
+            task="classification",
+            scoring="neg_log_loss",
+        ),
+        Problem(
+            name="ada_classif",
+            description="AdaBoostClassifier (decision trees) on make_classification "
+            "(500 x 10, 2 classes), 3 dims, ROC AUC",
+            make_estimator=lambda: AdaBoostClassifier(
+                DecisionTreeClassifier(max_depth=1, random_state=0), random_state=0
+            ),
+            space={
+                "n_estimators": ("int", 5, 200, True),
+                "learning_rate": ("real", 1e-3, 2.0, True),
+                "estimator__max_depth": ("int", 1, 5, False),
+            },
+            load=_classification_small,
+            task="classification",
+            scoring="roc_auc",
+        ),
+        Problem(
+            name="mlp_friedman",
+            description="StandardScaler + MLPRegressor(max_iter=60) on make_friedman1 "
+            "(500 x 10), 4 dims, R^2",
+            make_estimator=lambda: make_pipeline(
+                StandardScaler(), MLPRegressor(max_iter=60, random_state=0)
+            ),
+            space={
+                "mlpregressor__hidden_layer_sizes": ("int", 4, 128, True),
+                "mlpregressor__alpha": ("real", 1e-6, 10.0, True),
+                "mlpregressor__learning_rate_init": ("real", 1e-4, 1e-1, True),
+                "mlpregressor__batch_size": ("int", 16, 256, True),
+            },
+            load=_friedman,
+            task="regression",
+        ),
+        Problem(
+            name="gbr_diabetes",
+            description="GradientBoostingRegressor on load_diabetes (442 x 10), "
+            "5 dims, R^2",
+            make_estimator=lambda: GradientBoostingRegressor(random_state=0),
+            space={
+                "n_estimators": ("int", 10, 300, True),
+                "learning_rate": ("real", 1e-3, 1.0, True),
+                "max_depth": ("int", 1, 6, False),
+                "subsample": ("real", 0.3, 1.0, False),
+                "min_samples_leaf": ("int", 1, 50, True),
+            },
+            load=lambda: load_diabetes(return_X_y=True),
+            task="regression",
+        ),
     ]
 }
+
+# The problems of the first BayesSearchCV and population benchmarks: the default of
+# bench_bayes.py and bench_population.py, so that their saved results stay
+# reproducible. bench_suite.py runs every problem of PROBLEMS.
+CORE_PROBLEMS = (
+    "svc_digits",
+    "hgb_classif",
+    "mlp_digits",
+    "enet_diabetes",
+    "tree_friedman",
+    "knn_friedman",
+    "logreg_cancer",
+)
 
 
 # The overhead experiment: a cheap model on tiny data, so that almost all the wall
