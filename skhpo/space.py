@@ -321,6 +321,10 @@ class Integer(_Bounded):
         if not self._log:
             return self._low + _cell(u, self.n_choices)
         x = np.exp(self._a + u * (self._b - self._a))
+        # exp(log(high + 0.5)) may round below high + 0.5 for huge bounds (and
+        # the end cells are then narrower than float steps): the ends of [0, 1]
+        # are the bounds, exactly.
+        x = np.where(u >= 1.0, self._high, np.where(u <= 0.0, self._low, x))
         return np.clip(np.floor(x + 0.5), self._low, self._high).astype(np.int64)
 
     def _centres(self, v: np.ndarray) -> np.ndarray:  # (n,) int64 -> (n,) points

@@ -1,8 +1,23 @@
 # Authors: The skhpo developers
 # SPDX-License-Identifier: BSD-3-Clause
+import os
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
+
+try:
+    from hypothesis import settings
+except ImportError:  # pragma: no cover - hypothesis is in the test extra
+    pass
+else:
+    # Property-based tests draw their examples from a fixed seed by default, so the
+    # suite gives the same verdict on every run, as seeded tests do;
+    # HYPOTHESIS_PROFILE=explore draws new ones on every run (500 where a test does
+    # not set its own number) to hunt for bugs.
+    settings.register_profile("default", derandomize=True)
+    settings.register_profile("explore", derandomize=False, max_examples=500)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture
