@@ -442,11 +442,14 @@ class _SearchRun:
         self.state.record(keys, losses, first_error, counts)
         self.n_batches += 1
         if search.verbose > 0:
+            # Hyperband has no best score until a candidate ran on the full budget.
+            best = self.state.best_loss
+            best = "none yet" if np.isinf(best) else f"{-best:.5g}"
             print(
-                f"[{type(search).__name__}] batch {self.n_batches}: {n} candidates"
+                f"[{type(search).__name__}] batch {self.n_batches}: {n} "
+                f"candidate{'s' if n != 1 else ''}"
                 f"{' (read from the checkpoint)' if recorded is not None else ''}, "
-                f"{self.state.n_evaluated} evaluated, best score "
-                f"{-self.state.best_loss:.5g}, "
+                f"{self.state.n_evaluated} evaluated, best score {best}, "
                 f"{time.monotonic() - self.start:.1f}s elapsed"
             )
         return losses

@@ -520,3 +520,45 @@ def test_callbacks_see_the_search_its_batches_and_the_refit(SearchCV, small_data
     assert recorder.tasks.count("batch") >= len(np.unique(search.cv_results_["iter"]))
     assert recorder.tasks.count("candidate-split-evaluation") == n_fits
     assert "refit-with-best-params" in recorder.tasks
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_progress_bar_shows_the_search_and_its_batches(SearchCV, small_data, capsys):
+    pytest.importorskip("sklearn.callback")
+    rich = pytest.importorskip("rich")
+    from rich.console import Console
+    from sklearn.callback import ProgressBar
+
+    # A wide console that is not a terminal: rich draws the finished bars once, with
+    # their full descriptions, to the captured stdout.
+    console = Console(width=250, force_terminal=False)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(rich, "_console", console)
+        search = make_search(SearchCV, LogisticRegression(), {"C": Real(0.1, 10)})
+        search.set_callbacks(ProgressBar()).fit(*small_data)
+    lines = capsys.readouterr().out.splitlines()
+    searches = [line for line in lines if f"{SearchCV.__name__} - search" in line]
+    batches = [line for line in lines if f"{SearchCV.__name__} - batch" in line]
+    assert len(searches) == 1
+    assert len(batches) >= len(np.unique(search.cv_results_["iter"]))
+    assert all("100%" in line for line in searches + batches)
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_verbose_prints_each_batch_with_the_best_score_and_time(
+    SearchCV, small_data, capsys
+):
+    search = make_search(SearchCV, verbose=1).fit(*small_data)
+    pattern = re.compile(
+        rf"\[{SearchCV.__name__}\] batch (\d+): .* best score (none yet|\S+), "
+        r"(\d+\.\d)s elapsed"
+    )
+    found = [pattern.search(line) for line in capsys.readouterr().out.splitlines()]
+    found = [match for match in found if match]
+    assert [int(match[1]) for match in found] == list(range(1, len(found) + 1))
+    assert len(found) >= len(np.unique(search.cv_results_["iter"]))
+    # Hyperband has no best score before a candidate ran on the full budget.
+    best = [-np.inf if match[2] == "none yet" else float(match[2]) for match in found]
+    elapsed = [float(match[3]) for match in found]
+    assert best == sorted(best) and elapsed == sorted(elapsed)
+    assert best[-1] == pytest.approx(search.best_score_, rel=1e-4)
