@@ -293,28 +293,25 @@ class Journal:
         lines = data.split(b"\n")
         torn = lines.pop() != b""  # the part after the last newline
         if lines and not _is_json(lines[0]):
-            raise CheckpointMismatch(
-                f"checkpoint {self.path!r} exists and is not an skhpo checkpoint; it "
-                f"was left untouched. Pass another path."
-            )
+            raise self._not_a_checkpoint()
         if not lines and torn and _is_partial_header(data):
             # A header cut short while it was being written: nothing finished yet.
             self._good_size = 0
             return [], False
         if not lines and data:
-            raise CheckpointMismatch(
-                f"checkpoint {self.path!r} exists and is not an skhpo checkpoint; it "
-                f"was left untouched. Pass another path."
-            )
+            raise self._not_a_checkpoint()
         return lines, torn
+
+    def _not_a_checkpoint(self):
+        return CheckpointMismatch(
+            f"checkpoint {self.path!r} exists and is not an skhpo checkpoint; it "
+            f"was left untouched. Pass another path."
+        )
 
     def _check_header(self, line, header):
         found = json.loads(line)
         if not isinstance(found, dict) or found.get("format") != _FORMAT:
-            raise CheckpointMismatch(
-                f"checkpoint {self.path!r} exists and is not an skhpo checkpoint; it "
-                f"was left untouched. Pass another path."
-            )
+            raise self._not_a_checkpoint()
         if found.get("version") != _VERSION:
             raise CheckpointMismatch(
                 f"checkpoint {self.path!r} has format version {found.get('version')!r}"

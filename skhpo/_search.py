@@ -11,6 +11,7 @@ only here: the budget and the stopping rules, the frozen CV splits, the score th
 drives the search, de-duplication and failure handling.
 """
 
+import contextlib
 import difflib
 import os
 import time
@@ -25,7 +26,6 @@ from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import _num_samples
 
 from skhpo._checkpoint import Journal, new_header
 from skhpo.space import SearchSpace
@@ -185,7 +185,6 @@ class BaseStrategySearchCV(BaseSearchCV):
             "X": X,
             "y": y,
             "params": params,
-            "n_samples": _num_samples(X),
             "splits": list(cv.split(X, y, **routed.splitter.split)),
         }
         try:
@@ -462,9 +461,15 @@ class _SearchRun:
         replay.out += fits
         for key, values in more_results.items():
             replay.more[key] += list(values)
-        n_splits = len(fits) // len(candidates)
-        # _format_results puts the replayed batches first: these rows are the last.
-        results = self.search._format_results([], n_splits, [], {})
+        # The scores of this batch alone: each row's mean is its own, so there is
+        # no need to format the whole replayed prefix again for every batch.
+        results = BaseSearchCV._format_results(
+            self.search,
+            list(candidates),
+            len(fits) // len(candidates),
+            fits,
+            more_results,
+        )
         return results, [fit.get("fit_error") for fit in fits]
 
     def _cross_validate(self, candidates, keys, more_results, cv):
@@ -479,12 +484,7 @@ class _SearchRun:
                     sequential_subtasks=False,
                 ).call_on_fit_task_begin(estimator=search)
             )
-        with recording_fit_failures() as fit_errors, warnings.catch_warnings():
-            # BaseSearchCV warns about non-finite scores after every batch, repeating
-            # the whole history each time; the engine warns once, at the end.
-            warnings.filterwarnings(
-                "ignore", "One or more of the .* scores are non-finite", UserWarning
-            )
+        with _quiet_batch() as fit_errors:
             try:
                 results = self.evaluate_candidates(
                     candidates, cv or self.cv, more_results=more_results, **kwargs
@@ -567,11 +567,24 @@ class _SearchRun:
         del replay.params[-n:], replay.out[-n_fits:]
         for values in replay.more.values():
             del values[-n:]
-        with recording_fit_failures(), warnings.catch_warnings():
-            warnings.filterwarnings(
-                "ignore", "One or more of the .* scores are non-finite", UserWarning
-            )
+        with _quiet_batch():
             self.evaluate_candidates(candidates, cv or self.cv, more_results=more)
+
+
+@contextlib.contextmanager
+def _quiet_batch():
+    """Around one ``evaluate_candidates`` call: record which fits failed.
+
+    Yields the per-fit failure record. A batch in which every fit fails only
+    warns (see ``recording_fit_failures``), and BaseSearchCV's warning about
+    non-finite scores, which repeats the whole history after every batch, is
+    silenced: the engine warns once, at the end.
+    """
+    with recording_fit_failures() as fit_errors, warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", "One or more of the .* scores are non-finite", UserWarning
+        )
+        yield fit_errors
 
 
 class _Replay:
