@@ -245,6 +245,33 @@ def _setup_lines(results):
         "shuffled 3-fold (Stratified)KFold seeded with the seed, the same splitter "
         "object for every method. Nothing is downloaded.",
         "",
+    ]
+    workers = max([r.get("workers", 1) for r in results.get("quality", [])] or [1])
+    if workers > 1:
+        lines += [
+            f"The quality runs ran {workers} at a time, each in its own process "
+            f"with `n_jobs=1` and one thread, on {meta['cpus']} CPUs: their wall "
+            "times (anytime curves against time, overhead columns) include that "
+            "much sharing of the memory bus; the overhead and parallel "
+            "experiments ran alone.",
+            "",
+        ]
+    journal = meta.get("quality_journal") or {}
+    if journal.get("resumed"):
+        lines += [
+            f"{journal['resumed']} of the {journal['runs']} quality runs were read "
+            f"from the journal `{Path(journal['journal']).name}` (written as each "
+            "run ended, by an earlier invocation of the same command"
+            + (
+                "; the quality runtime above is their summed search time over "
+                "the processes that ran them, an estimate"
+                if journal.get("runtime_estimated")
+                else ""
+            )
+            + ").",
+            "",
+        ]
+    lines += [
         "| problem | estimator, data, dims, scoring | space |",
         "|---|---|---|",
     ]
