@@ -21,6 +21,10 @@ Problems (one neutral space, translated by ``problems.to_sklearn`` and
 - ``hgb_max_iter``: the same estimator and space on 20,000 rows; the resource is
   ``max_iter`` (at most 81, the value random search uses; a power of 3, so that
   both halving variants end on the full budget).
+- ``et_n_estimators``: ``ExtraTreesClassifier`` on the same 30,000-row data, the
+  resource ``n_estimators`` up to 81 (``ET_SPACE``), as in scikit-learn's
+  successive-halving example: here a small budget costs in proportion (one tree
+  costs about 1/55 of 81 trees) and ranks candidates as the full budget does.
 
 Space: learning_rate log-uniform [0.01, 0.5], max_leaf_nodes log-integer [8, 128],
 min_samples_leaf log-integer [5, 200], l2_regularization log-uniform [1e-6, 10],
@@ -78,7 +82,7 @@ import numpy as np
 from methods import versions
 from problems import to_skhpo, to_sklearn
 from sklearn.datasets import make_classification
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifier
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.model_selection import (
     HalvingRandomSearchCV,
@@ -107,6 +111,17 @@ WIDE_SPACE = {
     "max_features": ("real", 0.1, 1.0, False),
 }
 
+# ExtraTrees with the number of trees as the resource, as in scikit-learn's own
+# successive-halving example: a fit costs in proportion to its trees, and shallow,
+# heavily pruned or one-feature trees make a good part of the space poor.
+ET_SPACE = {
+    "max_features": ("real", 0.05, 1.0, False),
+    "min_samples_leaf": ("int", 1, 300, True),
+    "max_depth": ("int", 2, 64, True),
+    "criterion": ("cat", ["gini", "entropy"]),
+    "bootstrap": ("cat", [True, False]),
+}
+
 METHODS = ("random", "halving", "halving-81", "hyperband-random", "hyperband-bohb")
 N_JOBS = 2
 N_SPLITS = 3
@@ -128,6 +143,10 @@ def make_problem(name, seed, quick):
     elif name == "hgb_max_iter":
         n_rows, max_iter = (3000, 27) if quick else (20000, 81)
         resource, max_resources = "max_iter", max_iter
+    elif name == "et_n_estimators":
+        n_rows, max_iter = (3000, 27) if quick else (30000, 81)
+        resource, max_resources = "n_estimators", max_iter
+        space = ET_SPACE
     else:
         raise ValueError(name)
     X, y = make_classification(
@@ -141,9 +160,12 @@ def make_problem(name, seed, quick):
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, stratify=y, random_state=seed
     )
-    estimator = HistGradientBoostingClassifier(
-        max_iter=max_iter, early_stopping=False, random_state=0
-    )
+    if name == "et_n_estimators":
+        estimator = ExtraTreesClassifier(n_estimators=max_iter, random_state=0)
+    else:
+        estimator = HistGradientBoostingClassifier(
+            max_iter=max_iter, early_stopping=False, random_state=0
+        )
     return {
         "X_train": X_train,
         "X_test": X_test,
@@ -827,6 +849,10 @@ PROBLEM_TEXT = {
     "hgb_max_iter": "HistGradientBoostingClassifier(early_stopping=False) on "
     "make_classification({n_rows} rows, 30 features); resource `max_iter` up to "
     "{max_iter} (random search: max_iter={max_iter}).",
+    "et_n_estimators": "ExtraTreesClassifier on make_classification({n_rows} "
+    "rows, 30 features); resource `n_estimators` up to {max_iter} (random search: "
+    "n_estimators={max_iter}); max_features [0.05, 1], min_samples_leaf [1, 300] "
+    "(log), max_depth [2, 64] (log), criterion, bootstrap.",
 }
 
 
@@ -891,7 +917,11 @@ def main(argv=None):
                     and seed >= args.halving_default_seeds
                 ):
                     continue
-                if m == "halving-81" and p == "hgb_max_iter" and not args.quick:
+                if (
+                    m == "halving-81"
+                    and p in ("hgb_max_iter", "et_n_estimators")
+                    and not args.quick
+                ):
                     continue  # n_candidates=81 and min_resources=1: == halving
                 rec = run_one(p, m, seed, args.quick, n_iter)
                 runs.append(rec)
