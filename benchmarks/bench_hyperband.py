@@ -24,7 +24,7 @@ Problems (one neutral space, translated by ``problems.to_sklearn`` and
 - ``et_n_estimators``: ``ExtraTreesClassifier`` on the same 30,000-row data, the
   resource ``n_estimators`` up to 81 (``ET_SPACE``), as in scikit-learn's
   successive-halving example: here a small budget costs in proportion (one tree
-  costs about 1/55 of 81 trees) and ranks candidates as the full budget does.
+  costs about 1/54 of 81 trees) and ranks candidates as the full budget does.
 
 Space: learning_rate log-uniform [0.01, 0.5], max_leaf_nodes log-integer [8, 128],
 min_samples_leaf log-integer [5, 200], l2_regularization log-uniform [1e-6, 10],
@@ -133,6 +133,12 @@ RELAXED = 0.995  # "99.5% of the target"
 # --------------------------------------------------------------------------------------
 
 
+def _hgb(max_iter):
+    return HistGradientBoostingClassifier(
+        max_iter=max_iter, early_stopping=False, random_state=0
+    )
+
+
 def make_problem(name, seed, quick):
     """Data, estimator and resource of one problem for one seed."""
     space = SPACE
@@ -140,13 +146,16 @@ def make_problem(name, seed, quick):
         n_rows, max_iter = (3000, 20) if quick else (30000, 100)
         resource, max_resources = "n_samples", None
         space = WIDE_SPACE if name == "hgb_wide" else SPACE
+        estimator = _hgb(max_iter)
     elif name == "hgb_max_iter":
         n_rows, max_iter = (3000, 27) if quick else (20000, 81)
         resource, max_resources = "max_iter", max_iter
+        estimator = _hgb(max_iter)
     elif name == "et_n_estimators":
         n_rows, max_iter = (3000, 27) if quick else (30000, 81)
         resource, max_resources = "n_estimators", max_iter
         space = ET_SPACE
+        estimator = ExtraTreesClassifier(n_estimators=max_iter, random_state=0)
     else:
         raise ValueError(name)
     X, y = make_classification(
@@ -160,12 +169,6 @@ def make_problem(name, seed, quick):
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, stratify=y, random_state=seed
     )
-    if name == "et_n_estimators":
-        estimator = ExtraTreesClassifier(n_estimators=max_iter, random_state=0)
-    else:
-        estimator = HistGradientBoostingClassifier(
-            max_iter=max_iter, early_stopping=False, random_state=0
-        )
     return {
         "X_train": X_train,
         "X_test": X_test,

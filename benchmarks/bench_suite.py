@@ -447,7 +447,6 @@ def main(argv=None):
     }
     print(f"versions: {meta['versions']}", file=sys.stderr, flush=True)
     results = {"meta": meta}
-    t_start = time.perf_counter()
     timings = meta["experiment_runtime_s"] = {}
     if "quality" in experiments:
         t = time.perf_counter()
@@ -461,22 +460,21 @@ def main(argv=None):
             threads=args.threads,
             info=meta.setdefault("quality_journal", {}),
         )
-        timings["quality"] = elapsed = time.perf_counter() - t
+        timings["quality"] = time.perf_counter() - t
         if meta["quality_journal"]["resumed"]:
             # Runs resumed from the journal: their own time, not this process's.
             # Exact from the finish times where recorded, else the summed wall
-            # time of the searches over the processes that ran them.
+            # time of the searches over the processes that ran them. A run that
+            # was not applicable or failed early has no wall time.
             runs = results["quality"]
-            ends = [r["finished"] - r["wall_time"] for r in runs if "finished" in r]
-            if len(ends) == len(runs):
-                span = max(r["finished"] for r in runs) - min(ends)
-            else:
-                span = sum(r.get("wall_time") or 0.0 for r in runs) / max(
-                    r.get("workers", 1) for r in runs
+            walls = [r.get("wall_time") or 0.0 for r in runs]
+            if all("finished" in r for r in runs):
+                timings["quality"] = max(r["finished"] for r in runs) - min(
+                    r["finished"] - w for r, w in zip(runs, walls)
                 )
+            else:
+                timings["quality"] = sum(walls) / max(r.get("workers", 1) for r in runs)
                 meta["quality_journal"]["runtime_estimated"] = True
-            timings["quality"] = span
-            t_start -= span - elapsed
     if "overhead" in experiments:
         t = time.perf_counter()
         results["overhead"] = overhead(sizes, methods, cfg["skopt_max_overhead"])
@@ -497,7 +495,8 @@ def main(argv=None):
             range(cfg["hyperband_seeds"]), args.quick, cfg["hyperband_n_iter"]
         )
         timings["hyperband"] = time.perf_counter() - t
-    meta["runtime_s"] = time.perf_counter() - t_start
+    # the experiments' times, so that quality runs read from a journal count theirs
+    meta["runtime_s"] = sum(timings.values())
     meta["loadavg_end"] = list(os.getloadavg())
     loads = [
         r["loadavg_1min"] for r in results.get("quality", []) if "loadavg_1min" in r
