@@ -5,11 +5,11 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
 from skhpo._optimizers.bayes import GaussianProcessBO
 from skhpo._search import BaseStrategySearchCV
 from skhpo.utils._docstrings import fill_doc
+from skhpo.utils._fixes import Interval
 
 
 @fill_doc
@@ -128,6 +128,7 @@ class BayesSearchCV(BaseStrategySearchCV):
         max_time=None,
         n_iter_no_change=None,
         checkpoint=None,
+        fit_timeout=None,
     ):
         super().__init__(
             estimator,
@@ -144,6 +145,7 @@ class BayesSearchCV(BaseStrategySearchCV):
             max_time=max_time,
             n_iter_no_change=n_iter_no_change,
             checkpoint=checkpoint,
+            fit_timeout=fit_timeout,
         )
         self.n_iter = n_iter
         self.n_initial_points = n_initial_points

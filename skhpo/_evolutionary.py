@@ -6,12 +6,12 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from skhpo._optimizers.cma_es import CMAES
 from skhpo._optimizers.genetic import GeneticAlgorithm
 from skhpo._search import BaseStrategySearchCV
 from skhpo.utils._docstrings import fill_doc
+from skhpo.utils._fixes import Interval, StrOptions
 
 
 @fill_doc
@@ -155,6 +155,7 @@ class EvolutionarySearchCV(BaseStrategySearchCV):
         max_time=None,
         n_iter_no_change=None,
         checkpoint=None,
+        fit_timeout=None,
     ):
         super().__init__(
             estimator,
@@ -171,6 +172,7 @@ class EvolutionarySearchCV(BaseStrategySearchCV):
             max_time=max_time,
             n_iter_no_change=n_iter_no_change,
             checkpoint=checkpoint,
+            fit_timeout=fit_timeout,
         )
         self.n_iter = n_iter
         self.strategy = strategy

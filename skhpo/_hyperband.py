@@ -8,7 +8,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import is_classifier
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from skhpo._optimizers.hyperband import hyperband_brackets, top_k
 from skhpo._optimizers.tpe import KDESampler
@@ -19,31 +18,24 @@ from skhpo._search import (
     _unseen_rows,
 )
 from skhpo.utils._docstrings import fill_doc
+from skhpo.utils._fixes import Interval, StrOptions
 
 # With "auto" resources, at most this many halvings separate the smallest and the
 # largest budget: Hyperband's usual setting (R = 81, eta = 3 in Li et al., 2018).
 _MAX_AUTO_HALVINGS = 4
 
 
-class _SubsampledSplits:
+def _subsampled_splits(splits, orders, n_samples):
     """The frozen CV splits with each training part cut to ``n_samples`` rows.
 
     Each training part is cut to a prefix of one fixed order, stratified for
     classifiers, so every candidate of a rung sees the same rows and a rung's rows
     contain those of the rungs below it.
     """
-
-    def __init__(self, splits, orders, n_samples):
-        self.splits = splits
-        self.orders = orders
-        self.n_samples = n_samples
-
-    def split(self, X=None, y=None, groups=None, **split_params):
-        for (train, test), order in zip(self.splits, self.orders):
-            yield np.sort(train[order[: self.n_samples]]), test
-
-    def get_n_splits(self, X=None, y=None, groups=None, **split_params):
-        return len(self.splits)
+    return [
+        (np.sort(train[order[:n_samples]]), test)
+        for (train, test), order in zip(splits, orders)
+    ]
 
 
 def _training_order(n, y_train, rng):
@@ -217,6 +209,7 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         max_time=None,
         n_iter_no_change=None,
         checkpoint=None,
+        fit_timeout=None,
     ):
         super().__init__(
             estimator,
@@ -233,6 +226,7 @@ class HyperbandSearchCV(BaseStrategySearchCV):
             max_time=max_time,
             n_iter_no_change=n_iter_no_change,
             checkpoint=checkpoint,
+            fit_timeout=fit_timeout,
         )
         self.resource = resource
         self.min_resources = min_resources
@@ -255,8 +249,7 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         )
 
     def _check_input_parameters(self, X, y, split_params):
-        super()._check_input_parameters(X, y, split_params)
-        space = self._checked_space
+        space = super()._check_input_parameters(X, y, split_params)
         if self.resource in space.param_names:
             raise ValueError(
                 f"resource={self.resource!r} is also in param_distributions: the "
@@ -286,13 +279,18 @@ class HyperbandSearchCV(BaseStrategySearchCV):
                 f"min_resources={self.min_resources} must not exceed "
                 f"max_resources={self.max_resources}."
             )
+        return space
 
-    def _resources(self, data):
+    def _max_fits(self, run):
+        # Rungs are sized as the search goes: no total is known in advance.
+        return None
+
+    def _resources(self, run):
         """Resolve ``min_resources`` and ``max_resources`` against the data."""
         if self.resource == "n_samples":
-            available = min(len(train) for train, _ in data["splits"])
+            available = min(len(train) for train, _ in run.splits)
             n_classes = (
-                len(np.unique(np.asarray(data["y"])))
+                len(np.unique(np.asarray(run.y)))
                 if is_classifier(self.estimator)
                 else 1
             )
@@ -329,8 +327,7 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         return min_r, max_r
 
     def _search(self, run):
-        data = self._fit_data  # the data's size and CV splits, see fit
-        min_r, max_r = self._resources(data)
+        min_r, max_r = self._resources(run)
         self.max_resources_ = max_r
         self.n_candidates_ = []
         brackets = hyperband_brackets(min_r, max_r, self.factor, self.n_brackets)
@@ -339,11 +336,11 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         rng = np.random.RandomState(run.random_state.randint(_SEED_MAX))
         orders = None
         if self.resource == "n_samples":
-            y = None if data["y"] is None else np.asarray(data["y"])
+            y = None if run.y is None else np.asarray(run.y)
             stratify = is_classifier(self.estimator) and y is not None and y.ndim == 1
             orders = [
                 _training_order(len(train), y[train] if stratify else None, rng)
-                for train, _ in data["splits"]
+                for train, _ in run.splits
             ]
         sampled = set()  # keys of every candidate drawn, never drawn twice
 
@@ -387,14 +384,14 @@ class HyperbandSearchCV(BaseStrategySearchCV):
                     more["bracket"] += [bracket.s] * len(X)
                     more["n_resources"] += [r] * len(X)
                 r = group[0][0].resources[group[0][1]]
-                cv = (
+                splits = (
                     None
                     if orders is None
-                    else _SubsampledSplits(data["splits"], orders, r)
+                    else _subsampled_splits(run.splits, orders, r)
                 )
                 counts = np.asarray(more["n_resources"]) == max_r
                 group_losses = run.evaluate(
-                    candidates, keys, more, cv=cv, counts=counts
+                    candidates, keys, more, splits=splits, counts=counts
                 )
                 start = 0
                 for bracket, rung, X in group:

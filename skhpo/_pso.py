@@ -5,11 +5,11 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from skhpo._optimizers.pso import ParticleSwarm
 from skhpo._search import BaseStrategySearchCV
 from skhpo.utils._docstrings import fill_doc
+from skhpo.utils._fixes import Interval, StrOptions
 
 
 @fill_doc
@@ -135,6 +135,7 @@ class PSOSearchCV(BaseStrategySearchCV):
         max_time=None,
         n_iter_no_change=None,
         checkpoint=None,
+        fit_timeout=None,
     ):
         super().__init__(
             estimator,
@@ -151,6 +152,7 @@ class PSOSearchCV(BaseStrategySearchCV):
             max_time=max_time,
             n_iter_no_change=n_iter_no_change,
             checkpoint=checkpoint,
+            fit_timeout=fit_timeout,
         )
         self.n_iter = n_iter
         self.n_particles = n_particles

@@ -17,22 +17,33 @@ import os
 import time
 import warnings
 from abc import abstractmethod
-from collections import defaultdict
+from collections import defaultdict, deque
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
-from sklearn.base import _fit_context, is_classifier
+from sklearn import config_context, get_config
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import check_cv
-from sklearn.model_selection._search import BaseSearchCV
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils import check_random_state, indexable
 
 from skhpo._checkpoint import Journal, new_header
+from skhpo._scheduler import Scheduler
 from skhpo.space import SearchSpace
 from skhpo.utils._fixes import (
-    evaluate_kwargs,
-    recording_fit_failures,
+    BaseSearchCV,
+    Interval,
+    callback_root,
+    check_method_params,
+    error_scores,
+    fit_and_score,
+    fit_context,
+    get_scorers,
+    insert_error_scores,
+    public_scorers,
     single_blas_thread,
+    warn_or_raise_about_fit_failures,
 )
 
 # How many batches in a row may hold only candidates evaluated before, before the
@@ -42,43 +53,6 @@ _MAX_REPEATS = 3
 # none is found after that many is taken as exhausted.
 _MAX_RANDOM_DRAWS = 200
 _SEED_MAX = np.iinfo(np.int32).max
-
-
-class _FrozenSplits:
-    """A CV splitter that splits once and then replays the same folds.
-
-    ``evaluate_candidates`` calls ``cv.split`` again for every batch, so a randomized
-    splitter (``KFold(shuffle=True)`` without a seed, ``ShuffleSplit``...) would give
-    every batch new folds and make candidates of different batches incomparable.
-    """
-
-    def __init__(self, cv, classifier):
-        self.cv = cv
-        self.classifier = classifier
-        self._splits = None
-
-    def split(self, X, y=None, groups=None, **split_params):
-        if self._splits is None:
-            # check_cv, not BaseSearchCV's private checked splitter, so this works
-            # with every supported scikit-learn; it returns the very object given
-            # when ``cv`` is already a splitter.
-            cv = check_cv(self.cv, y, classifier=self.classifier)
-            if groups is not None:
-                split_params["groups"] = groups
-            self._splits = [
-                (train, test) for train, test in cv.split(X, y, **split_params)
-            ]
-        return iter(self._splits)
-
-    def freeze(self, splits):
-        """Replay ``splits``, computed elsewhere from the same data and ``cv``."""
-        self._splits = list(splits)
-
-    def get_n_splits(self, X=None, y=None, groups=None, **split_params):
-        if self._splits is not None:
-            return len(self._splits)
-        cv = check_cv(self.cv, y, classifier=self.classifier)
-        return cv.get_n_splits(X, y, groups)
 
 
 def _valid_param_names(estimator, subspace):
@@ -112,6 +86,7 @@ class BaseStrategySearchCV(BaseSearchCV):
         "max_time": [Interval(Real, 0, None, closed="neither"), None],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
         "checkpoint": [str, os.PathLike, None],
+        "fit_timeout": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     @abstractmethod
@@ -132,6 +107,7 @@ class BaseStrategySearchCV(BaseSearchCV):
         max_time=None,
         n_iter_no_change=None,
         checkpoint=None,
+        fit_timeout=None,
     ):
         super().__init__(
             estimator=estimator,
@@ -149,13 +125,14 @@ class BaseStrategySearchCV(BaseSearchCV):
         self.max_time = max_time
         self.n_iter_no_change = n_iter_no_change
         self.checkpoint = checkpoint
+        self.fit_timeout = fit_timeout
 
-    @_fit_context(
+    @fit_context(
         # the wrapped estimator is validated by its own fit
         prefer_skip_nested_validation=False
     )
     def fit(self, X, y=None, **params):
-        """Run the search: cross-validate candidates batch after batch, then refit.
+        """Run the search: cross-validate candidates as the strategy asks, then refit.
 
         Parameters
         ----------
@@ -176,44 +153,110 @@ class BaseStrategySearchCV(BaseSearchCV):
         self : object
             Instance of fitted estimator.
         """
-        # The CV splits are computed once, here, from the data: every batch reuses
-        # them (see _FrozenSplits), Hyperband sizes its budgets from them, and a
-        # checkpoint records their digest. BaseSearchCV hands _run_search no data.
+        # BaseSearchCV.fit, step by step, with skhpo's loop in place of
+        # evaluate_candidates: the fits run as tasks of the scheduler and
+        # cv_results_ is formatted once, at the end (see utils/_fixes.py for the
+        # scikit-learn helpers used).
+        scorers, refit_metric = get_scorers(self)
+        X, y = indexable(X, y)
+        params = check_method_params(X, params=params)
         routed = self._get_routed_params_for_fit(params)
-        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-        self._fit_data = {
-            "X": X,
-            "y": y,
-            "params": params,
-            "splits": list(cv.split(X, y, **routed.splitter.split)),
-        }
-        try:
-            super().fit(X, y, **params)
-        finally:
-            del self._fit_data
-        return self
+        metadata = params.get("sample_weight")
+        metadata = None if metadata is None else {"sample_weight": metadata}
+        root_ctx = callback_root(self, X, y, metadata, 1 + (self.refit is not False))
 
-    def _format_results(self, candidate_params, n_splits, out, more_results=None):
-        # With a checkpoint, the batches read back from it come first in
-        # cv_results_ (they are a prefix of the search, see _Replay), and the fits of
-        # the batches run now are kept so that they can be journaled.
-        replay = getattr(self, "_replay", None)
-        if replay is None:
-            return super()._format_results(
-                candidate_params, n_splits, out, more_results
-            )
-        replay.live_out = out
-        more_results = more_results or {}
-        more = {
-            key: replay.more[key] + list(more_results.get(key, []))
-            for key in {*replay.more, *more_results}
-        }
-        return super()._format_results(
-            replay.params + list(candidate_params),
-            n_splits,
-            replay.out + list(out),
-            more,
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        self._checked_cv_orig = cv
+        space = self._check_input_parameters(
+            X=X, y=y, split_params=routed.splitter.split
         )
+        self.n_splits_ = cv.get_n_splits(X, y, **routed.splitter.split)
+        # Every candidate is scored on these very splits, even with a randomized
+        # splitter: the folds are frozen for the whole search.
+        splits = list(cv.split(X, y, **routed.splitter.split))
+        if len(splits) != self.n_splits_:
+            raise ValueError(
+                f"cv.split and cv.get_n_splits return inconsistent results. "
+                f"Expected {self.n_splits_} splits, got {len(splits)}"
+            )
+        base_estimator = clone(self.estimator)
+        fit_kwargs = {
+            "scorer": scorers,
+            "fit_params": routed.estimator.fit,
+            "score_params": routed.scorer.score,
+            "return_train_score": self.return_train_score,
+            "return_n_test_samples": True,
+            "return_times": True,
+            "return_parameters": False,
+            "error_score": self.error_score,
+            "verbose": self.verbose,
+            "caller": self,
+        }
+        data = _FitData(X, y, params, splits, base_estimator, fit_kwargs, scorers)
+        run = _SearchRun(self, data, space, root_ctx)
+        try:
+            self._search(run)
+            out = run.finish()
+        finally:
+            run.close()
+
+        if callable(self.scoring):
+            insert_error_scores(out.fits, self.error_score)
+        results = self._format_results(out.params, self.n_splits_, out.fits, out.more)
+        first_test_score = out.fits[0]["test_scores"]
+        self.multimetric_ = isinstance(first_test_score, dict)
+        if callable(self.scoring) and self.multimetric_:
+            self._check_refit_for_multimetric(first_test_score)
+            refit_metric = self.refit
+
+        if self.refit or not self.multimetric_:
+            self.best_index_ = self._select_best_index(
+                self.refit, refit_metric, results
+            )
+            if not callable(self.refit):
+                self.best_score_ = results[f"mean_test_{refit_metric}"][
+                    self.best_index_
+                ]
+            self.best_params_ = results["params"][self.best_index_]
+
+        if self.refit:
+            # The parameters are cloned too: they may be estimators (a Pipeline
+            # step searched over), scikit-learn#26786.
+            self.best_estimator_ = clone(base_estimator).set_params(
+                **clone(self.best_params_, safe=False)
+            )
+            refit_ctx = (
+                None
+                if root_ctx is None
+                else root_ctx.subcontext(task_name="refit-with-best-params")
+            )
+            with (
+                contextlib.nullcontext()
+                if refit_ctx is None
+                else refit_ctx.propagate_callback_context(self.best_estimator_)
+            ):
+                if refit_ctx is not None:
+                    refit_ctx.call_on_fit_task_begin(
+                        estimator=self, X=X, y=y, metadata=metadata
+                    )
+                refit_start_time = time.time()
+                if y is not None:
+                    self.best_estimator_.fit(X, y, **routed.estimator.fit)
+                else:
+                    self.best_estimator_.fit(X, **routed.estimator.fit)
+                self.refit_time_ = time.time() - refit_start_time
+            if hasattr(self.best_estimator_, "feature_names_in_"):
+                self.feature_names_in_ = self.best_estimator_.feature_names_in_
+            if refit_ctx is not None:
+                refit_ctx.call_on_fit_task_end(
+                    estimator=self, X=X, y=y, metadata=metadata
+                )
+
+        self.scorer_ = public_scorers(scorers)
+        self.cv_results_ = results
+        if root_ctx is not None:
+            root_ctx.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata)
+        return self
 
     # -- what a strategy supplies ---------------------------------------------------
     @abstractmethod
@@ -222,12 +265,7 @@ class BaseStrategySearchCV(BaseSearchCV):
 
     # -- checks before any fit ----------------------------------------------------
     def _check_input_parameters(self, X, y, split_params):
-        """Build and check the search space before the first fit.
-
-        ``BaseSearchCV.fit`` calls this before fitting anything (scikit-learn >= 1.5);
-        with older versions ``_run_search`` calls it first, which is still before any
-        fit.
-        """
+        """Build, check and return the search space, before the first fit."""
         space = SearchSpace(self.param_distributions)
         for i, subspace in enumerate(space.subspaces):
             valid = _valid_param_names(self.estimator, subspace)
@@ -246,21 +284,20 @@ class BaseStrategySearchCV(BaseSearchCV):
                     f"{type(self.estimator).__name__}.{hint} Valid names are listed "
                     f"by estimator.get_params().keys()."
                 )
-        self._checked_space = space
+        return space
 
     # -- the engine -----------------------------------------------------------------
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
-        """Run the strategy in batches until the budget or a stopping rule ends it."""
-        space = self.__dict__.pop("_checked_space", None)
-        if space is None:  # scikit-learn < 1.5 does not call _check_input_parameters
-            self._check_input_parameters(None, None, {})
-            space = self.__dict__.pop("_checked_space")
-        run = _SearchRun(self, evaluate_candidates, space, callback_ctx)
-        try:
-            self._search(run)
-            run.finish()
-        finally:
-            self.__dict__.pop("_replay", None)
+        """Not used: skhpo's ``fit`` runs its own loop (``_search``).
+
+        ``BaseSearchCV`` requires the method. skhpo does not evaluate candidates in
+        batches through ``evaluate_candidates``: its engine submits each fit to a
+        scheduler and reads the results as they finish.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} runs its own search loop: override _search(run) "
+            f"instead of _run_search(evaluate_candidates)."
+        )
 
     def _search(self, run):
         """The ask/tell loop: ask a batch, evaluate the unseen candidates, tell."""
@@ -306,17 +343,17 @@ class BaseStrategySearchCV(BaseSearchCV):
                 optimizer.tell(X, state.known_losses(keys))
             iteration += 1
 
-    def _score_key(self, results):
-        """The ``cv_results_`` column that drives the search.
+    def _score_metric(self):
+        """The metric that drives the search: ``None`` for the single score.
 
-        The single score, or with multi-metric scoring the refit metric; when
-        ``refit`` is a callable or False, the first metric of ``scoring``.
+        With multi-metric scoring, the refit metric; when ``refit`` is a callable or
+        False, the first metric of ``scoring``.
         """
-        if "mean_test_score" in results:
-            return "mean_test_score"
-        if isinstance(self.refit, str):
-            return f"mean_test_{self.refit}"
-        return next(key for key in results if key.startswith("mean_test_"))
+        return self.refit if isinstance(self.refit, str) else None
+
+    def _max_fits(self, run):
+        """How many fits the search makes at most (its callbacks' total), or None."""
+        return self.n_iter * len(run.splits)
 
 
 def _unseen_rows(keys, seen):
@@ -343,38 +380,96 @@ def _random_unseen(space, n, seen, rng):
     return np.asarray(rows, dtype=float).reshape(-1, space.n_dims)
 
 
+class _FitData(NamedTuple):
+    """What every fit of one search shares: shipped once to each worker."""
+
+    X: object
+    y: object
+    params: dict  # the fit parameters, for the checkpoint's fingerprint
+    splits: list  # the frozen CV splits, [(train, test), ...]
+    estimator: object  # the unfitted clone every candidate starts from
+    fit_kwargs: dict  # keyword arguments of _fit_and_score
+    scorers: object
+
+
+def _fit_one(shared, parameters, train, test, split_progress, candidate_progress, ctx):
+    """One task of the scheduler: fit and score one candidate on one split.
+
+    Runs in a worker: scikit-learn's configuration (``set_config``) travels with
+    the payload, as scikit-learn's own ``delayed`` carries it to joblib's workers.
+    """
+    data, config = shared
+    with config_context(**config):
+        return fit_and_score(
+            clone(data.estimator),
+            data.X,
+            data.y,
+            train=train,
+            test=test,
+            parameters=parameters,
+            split_progress=split_progress,
+            candidate_progress=candidate_progress,
+            callback_ctx=ctx,
+            **data.fit_kwargs,
+        )
+
+
+class _Results(NamedTuple):
+    """Everything ``BaseSearchCV._format_results`` needs, gathered once."""
+
+    params: list  # one dict per candidate, in the order of cv_results_
+    fits: list  # _fit_and_score results, candidate-major
+    more: dict  # extra cv_results_ columns (iter, bracket, n_resources...)
+
+
 class _SearchRun:
     """What one ``fit`` of a search shares between the engine and its strategy.
 
-    The frozen CV splits, the random state, the time budget and stopping rules, the
-    callback context, and ``evaluate``: the only place candidates are
+    The data and frozen CV splits, the random state, the time budget and stopping
+    rules, the callback context, and ``evaluate``: the only place candidates are
     cross-validated and their scores turned into losses.
     """
 
-    def __init__(self, search, evaluate_candidates, space, callback_ctx):
+    def __init__(self, search, data, space, root_ctx):
         self.search = search
+        self.data = data
         self.space = space
-        self.evaluate_candidates = evaluate_candidates
-        self.cv = _FrozenSplits(search.cv, is_classifier(search.estimator))
-        fit_data = getattr(search, "_fit_data", None)
-        if fit_data is not None:
-            self.cv.freeze(fit_data["splits"])
         self.journal = None
         if search.checkpoint is None:
             self.random_state = check_random_state(search.random_state)
         else:
-            self._open_journal(fit_data)
+            self._open_journal()
         self.state = _SearchState()
         self.start = time.monotonic()
         self.n_batches = 0
-        self.n_live_batches = 0
+        self.n_tasks = 0  # fits submitted, for the callbacks' task ids
+        self.params, self.fits, self.more = [], [], defaultdict(list)
         self.ctx = None
-        if callback_ctx is not None:
-            self.ctx = callback_ctx.subcontext(
-                task_name="search", max_subtasks=None
+        if root_ctx is not None:
+            self.ctx = root_ctx.subcontext(
+                task_name="search",
+                max_subtasks=search._max_fits(self),
+                sequential_subtasks=False,
             ).call_on_fit_task_begin(estimator=search)
+        self.scheduler = Scheduler(
+            search.n_jobs,
+            shared=(data, get_config()),
+            fit_timeout=search.fit_timeout,
+        )
 
-    def _open_journal(self, fit_data):
+    @property
+    def X(self):
+        return self.data.X
+
+    @property
+    def y(self):
+        return self.data.y
+
+    @property
+    def splits(self):
+        return self.data.splits
+
+    def _open_journal(self):
         """Open (or create) the checkpoint, and seed the search from it.
 
         An integer ``random_state`` is the seed, and must be the checkpoint's; with
@@ -388,20 +483,19 @@ class _SearchRun:
             if seeded
             else int(check_random_state(search.random_state).randint(_SEED_MAX))
         )
-        header = new_header(search, fit_data, seed)
+        header = new_header(search, self.data._asdict(), seed)
         self.journal = Journal(search.checkpoint, header, check_seed=seeded)
         # A fixed integer gives the very generator it gives without a checkpoint.
         self.random_state = check_random_state(
             search.random_state if seeded else self.journal.seed
         )
-        search._replay = _Replay()
 
     def should_stop(self):
         """Whether ``max_time`` or ``n_iter_no_change`` ends the search."""
         search, state = self.search, self.state
         elapsed = time.monotonic() - self.start
-        # The first batch always runs: BaseSearchCV cannot build cv_results_ from
-        # no candidate at all (an IndexError with a max_time of microseconds).
+        # The first batch always runs: a search needs one candidate for its
+        # cv_results_ and best_*, even with a max_time of microseconds.
         if (
             search.max_time is not None
             and self.n_batches
@@ -412,29 +506,40 @@ class _SearchRun:
             return state.since_best >= search.n_iter_no_change
         return False
 
-    def evaluate(self, candidates, keys, more_results, cv=None, counts=True):
+    def evaluate(self, candidates, keys, more_results, splits=None, counts=True):
         """Cross-validate ``candidates``; return their losses (NaN for a failure).
 
-        ``keys`` identify the candidates for de-duplication; ``cv`` replaces the
-        frozen splits (Hyperband subsamples them); ``counts``, a bool or one per
+        ``keys`` identify the candidates for de-duplication; ``splits`` replaces
+        the frozen splits (Hyperband subsamples them); ``counts``, a bool or one per
         candidate, says which candidates ``n_iter_no_change`` watches (Hyperband
         leaves out those evaluated on a small budget).
         """
         search, n = self.search, len(candidates)
+        splits = self.splits if splits is None else splits
         recorded = None if self.journal is None else self.journal.replay(keys)
-        if recorded is not None:
-            results, fit_errors = self._replayed(candidates, recorded, more_results, cv)
-        else:
-            results, fit_errors = self._cross_validate(
-                candidates, keys, more_results, cv
-            )
-        scores = np.asarray(results[search._score_key(results)][-n:], dtype=float)
+        fits = (
+            recorded
+            if recorded is not None
+            else self._cross_validate(candidates, keys, splits)
+        )
+        self.params += list(candidates)
+        self.fits += fits
+        for key, values in more_results.items():
+            self.more[key] += list(values)
+
+        n_splits = len(splits)
+        fit_errors = [fit["fit_error"] for fit in fits]
         # Optimizers minimise: the score that drives the search becomes a loss here
         # and nowhere else. A candidate with any failed fit is a failure (NaN),
         # whatever numeric error_score stood in for its score.
-        losses = -scores
+        metric = search._score_metric()
+        scores = np.array(
+            [_score_of(fit["test_scores"], metric) for fit in fits], dtype=float
+        ).reshape(n, n_splits)
+        with np.errstate(invalid="ignore"):
+            losses = -scores.mean(axis=1)
         failed = np.asarray([error is not None for error in fit_errors], dtype=bool)
-        losses[failed.reshape(n, -1).any(axis=1)] = np.nan
+        losses[failed.reshape(n, n_splits).any(axis=1)] = np.nan
         losses[~np.isfinite(losses)] = np.nan
         first_error = next((error for error in fit_errors if error is not None), None)
         counts = np.broadcast_to(counts, (n,))
@@ -453,66 +558,94 @@ class _SearchRun:
             )
         return losses
 
-    def _replayed(self, candidates, fits, more_results, cv):
-        """cv_results_ with a batch read from the checkpoint, and its fit errors."""
-        replay = self.search._replay
-        replay.batches.append((len(candidates), len(fits), cv))
-        replay.params += list(candidates)
-        replay.out += fits
-        for key, values in more_results.items():
-            replay.more[key] += list(values)
-        # The scores of this batch alone: each row's mean is its own, so there is
-        # no need to format the whole replayed prefix again for every batch.
-        results = BaseSearchCV._format_results(
-            self.search,
-            list(candidates),
-            len(fits) // len(candidates),
-            fits,
-            more_results,
-        )
-        return results, [fit.get("fit_error") for fit in fits]
-
-    def _cross_validate(self, candidates, keys, more_results, cv):
-        """Fit and score ``candidates`` on every split, through BaseSearchCV."""
-        search, n = self.search, len(candidates)
-        kwargs = {}
-        if self.ctx is not None:
-            kwargs = evaluate_kwargs(
-                self.ctx.subcontext(
-                    task_name="batch",
-                    max_subtasks=n * search.n_splits_,
-                    sequential_subtasks=False,
-                ).call_on_fit_task_begin(estimator=search)
-            )
-        with _quiet_batch() as fit_errors:
-            try:
-                results = self.evaluate_candidates(
-                    candidates, cv or self.cv, more_results=more_results, **kwargs
-                )
-            except BaseException as exc:  # a dead worker, Ctrl-C, error_score="raise"
-                if self.journal is not None and hasattr(exc, "add_note"):
-                    exc.add_note(
-                        f"skhpo: the {len(self.journal.records)} finished batches of "
-                        f"this search are in checkpoint {self.journal.path!r}; the "
-                        f"same fit resumes from them."
+    def _cross_validate(self, candidates, keys, splits):
+        """Fit and score ``candidates`` on every split, as tasks of the scheduler."""
+        scheduler = self.scheduler
+        n, n_splits = len(candidates), len(splits)
+        tasks = deque(
+            (i, k) for i in range(n) for k in range(n_splits)
+        )  # candidate-major, as scikit-learn's evaluate_candidates orders them
+        fits = [None] * (n * n_splits)
+        try:
+            while tasks or scheduler.n_running:
+                while tasks and scheduler.has_room():
+                    i, k = tasks.popleft()
+                    train, test = splits[k]
+                    ctx = None
+                    if self.ctx is not None:
+                        ctx = self.ctx.subcontext(
+                            task_name="candidate-split-evaluation",
+                            task_id=self.n_tasks,
+                        )
+                    self.n_tasks += 1
+                    scheduler.submit(
+                        (i, k),
+                        _fit_one,
+                        candidates[i],
+                        train,
+                        test,
+                        (k, n_splits),
+                        (i, n),
+                        ctx,
                     )
-                raise
-        if kwargs:
-            kwargs["callback_ctx"].call_on_fit_task_end(estimator=search)
-        self.n_live_batches += 1
+                for outcome in scheduler.wait():
+                    i, k = outcome.task_id
+                    fits[i * n_splits + k] = self._fit_result(
+                        outcome, candidates[i], splits[k]
+                    )
+        except BaseException as exc:  # Ctrl-C, error_score="raise"
+            if self.journal is not None and hasattr(exc, "add_note"):
+                exc.add_note(
+                    f"skhpo: the {len(self.journal.records)} finished batches of "
+                    f"this search are in checkpoint {self.journal.path!r}; the "
+                    f"same fit resumes from them."
+                )
+            raise
         if self.journal is not None:
-            fits = search._replay.live_out[-len(fit_errors) :]
-            self.journal.append(keys, candidates, fits, len(fit_errors) // n)
-        return results, fit_errors
+            self.journal.append(keys, candidates, fits, n_splits)
+        return fits
+
+    def _fit_result(self, outcome, parameters, split):
+        """The ``_fit_and_score`` result of a task, made up for a lost fit."""
+        if outcome.ok:
+            return outcome.value
+        search = self.search
+        if outcome.status == "error" or search.error_score == "raise":
+            # An error _fit_and_score did not catch (error_score="raise", a
+            # result that cannot be sent back...) ends the search, as it does
+            # scikit-learn's.
+            if outcome.exception is not None:
+                raise outcome.exception
+            raise TimeoutError(f"Fit of {parameters!r}: {outcome.message}")
+        warnings.warn(
+            f"Fit of candidate {parameters!r} on split {outcome.task_id[1]} failed: "
+            f"{outcome.message}. It is recorded with "
+            f"error_score={search.error_score!r} and the search goes on.",
+            FitFailedWarning,
+        )
+        scores = error_scores(self.data.scorers, search.error_score)
+        result = {
+            "fit_error": f"skhpo: {outcome.message}",
+            "test_scores": scores,
+            "n_test_samples": len(split[1]),
+            "fit_time": outcome.elapsed,
+            "score_time": 0.0,
+        }
+        if search.return_train_score:
+            result["train_scores"] = scores
+        return result
 
     def finish(self):
-        """Close the callback context; warn about failures, or raise if all failed."""
+        """Close the callback context, check the failures; return the results."""
         search, state = self.search, self.state
-        if self.journal is not None and not self.n_live_batches and self.n_batches:
-            self._hand_over_replayed()
         if self.ctx is not None:
             self.ctx.call_on_fit_task_end(estimator=search)
+        # scikit-learn's own check over every fit: "All the N fits failed" raises,
+        # a partial failure warns (FitFailedWarning) with the errors counted.
+        warn_or_raise_about_fit_failures(self.fits, search.error_score)
         if 0 < state.n_failed < state.n_evaluated:
+            # Beside scikit-learn's warnings (failed fits, non-finite scores): the
+            # count of candidates the search could not use.
             warnings.warn(
                 f"{state.n_failed} of the {state.n_evaluated} candidates failed or "
                 f"scored a non-finite value; their scores in cv_results_ are "
@@ -520,82 +653,24 @@ class _SearchRun:
                 UserWarning,
             )
         if state.n_evaluated and state.n_failed == state.n_evaluated:
-            detail = (
-                f"First error:\n{state.first_error}"
-                if state.first_error is not None
-                else "Every score was non-finite."
-            )
             raise ValueError(
-                f"All the {state.n_evaluated} candidates failed. It is very likely "
-                f"that the estimator or the search space is misconfigured; set "
-                f"error_score='raise' to see the error where it happens. {detail}"
+                f"All the {state.n_evaluated} candidates failed: every score was "
+                f"non-finite. It is very likely that the estimator or the search "
+                f"space is misconfigured."
             )
+        return _Results(self.params, self.fits, self.more)
 
-    def _hand_over_replayed(self):
-        """Give BaseSearchCV the results of a search read entirely from a checkpoint.
-
-        ``BaseSearchCV.fit`` reads the results of its last ``evaluate_candidates``
-        call, and the first fit of its own list of fits; when every batch came from
-        the checkpoint, there was no such call. The replayed results then go
-        straight into the lists ``evaluate_candidates`` fills, when this version of
-        scikit-learn exposes them; otherwise the last batch is evaluated again.
-        """
-        search, replay = self.search, self.search._replay
-        function = self.evaluate_candidates
-        code = getattr(function, "__code__", None)
-        cells = dict(zip(getattr(code, "co_freevars", ()), function.__closure__ or ()))
-        names = ("all_candidate_params", "all_out", "all_more_results", "results")
-        if all(name in cells for name in names):
-            cells["all_candidate_params"].cell_contents.extend(replay.params)
-            cells["all_out"].cell_contents.extend(replay.out)
-            for key, values in replay.more.items():
-                cells["all_more_results"].cell_contents[key].extend(values)
-            n_splits = len(replay.out) // len(replay.params)
-            search._replay = None  # the lists now hold everything
-            cells["results"].cell_contents = search._format_results(
-                cells["all_candidate_params"].cell_contents,
-                n_splits,
-                cells["all_out"].cell_contents,
-                cells["all_more_results"].cell_contents,
-            )
-            return
-        # A wrapped evaluate_candidates (a subclass timing its batches...): evaluate
-        # the last batch again; its record is already in the journal.
-        n, n_fits, cv = replay.batches.pop()
-        candidates = replay.params[-n:]
-        more = {key: values[-n:] for key, values in replay.more.items()}
-        del replay.params[-n:], replay.out[-n_fits:]
-        for values in replay.more.values():
-            del values[-n:]
-        with _quiet_batch():
-            self.evaluate_candidates(candidates, cv or self.cv, more_results=more)
+    def close(self):
+        self.scheduler.close()
 
 
-@contextlib.contextmanager
-def _quiet_batch():
-    """Around one ``evaluate_candidates`` call: record which fits failed.
-
-    Yields the per-fit failure record. A batch in which every fit fails only
-    warns (see ``recording_fit_failures``), and BaseSearchCV's warning about
-    non-finite scores, which repeats the whole history after every batch, is
-    silenced: the engine warns once, at the end.
-    """
-    with recording_fit_failures() as fit_errors, warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore", "One or more of the .* scores are non-finite", UserWarning
-        )
-        yield fit_errors
-
-
-class _Replay:
-    """The batches of a search read back from its checkpoint (a prefix of it)."""
-
-    def __init__(self):
-        self.params = []  # candidates, in the order of cv_results_
-        self.out = []  # their _fit_and_score results, candidate-major
-        self.more = defaultdict(list)  # iter, bracket, n_resources...
-        self.batches = []  # (n_candidates, n_fits, cv) of each replayed batch
-        self.live_out = []  # BaseSearchCV's list of the fits run in this fit
+def _score_of(test_scores, metric):
+    """The score that drives the search, from one fit's ``test_scores``."""
+    if isinstance(test_scores, dict):
+        if metric is None:
+            metric = next(iter(test_scores))
+        return test_scores[metric]
+    return test_scores
 
 
 class _SearchState:

@@ -82,6 +82,16 @@ checkpoint : str or path-like, default=None
     anything else raises a ``ValueError`` and is left untouched. ``n_jobs``,
     ``verbose``, ``pre_dispatch`` and ``max_time`` may change between the runs.
     See :ref:`long_searches`.
+
+fit_timeout : float, default=None
+    Seconds one fit (one candidate on one CV split) may run. A longer fit is
+    stopped where the joblib backend can stop it (a worker process is ended and
+    replaced) and recorded as failed with ``error_score``, with a warning naming
+    the candidate; every other fit goes on. A thread (``threading`` backend) or a
+    task already running on a dask worker cannot be stopped: it is abandoned and
+    left to finish in the background. With one worker, the fits then run in a
+    worker process instead of this one. ``None`` sets no limit. See
+    :ref:`parallel`.
 """,
     "shared_attributes": """
 best_estimator_ : estimator

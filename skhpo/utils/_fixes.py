@@ -6,15 +6,21 @@ The oldest supported scikit-learn is declared in ``pyproject.toml``; CI runs the
 suite against it and against the newest release.
 """
 
-import contextlib
-import contextvars
-import threading
-import warnings
+import inspect
 
 import sklearn
-from sklearn.exceptions import FitFailedWarning
-from sklearn.model_selection import _search as _sk_search
+from joblib.parallel import get_active_backend
+from sklearn.base import _fit_context
+from sklearn.metrics._scorer import _MultimetricScorer
+from sklearn.model_selection._search import BaseSearchCV
+from sklearn.model_selection._validation import (
+    _fit_and_score,
+    _insert_error_scores,
+    _warn_or_raise_about_fit_failures,
+)
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.fixes import parse_version
+from sklearn.utils.validation import _check_method_params
 
 try:  # scikit-learn >= 1.5
     from sklearn.utils.parallel import _get_threadpool_controller
@@ -35,61 +41,85 @@ def single_blas_thread():
     return _get_threadpool_controller().limit(limits=1, user_api="blas")
 
 
-def evaluate_kwargs(callback_ctx):
-    """Keyword arguments for ``evaluate_candidates``.
+# -- Re-exported as they are ----------------------------------------------------------
+# BaseSearchCV (the base class of every skhpo search), _fit_context (the parameter
+# validation around fit) and the constraint types of _parameter_constraints live in
+# private modules of scikit-learn; third-party estimators use them as scikit-learn's
+# developer guide shows, and skhpo imports them from here only.
+__all__ = [
+    "BaseSearchCV",
+    "Interval",
+    "StrOptions",
+    "fit_context",
+]
+fit_context = _fit_context
 
-    ``callback_ctx`` only exists in scikit-learn versions with the callback API, whose
-    ``evaluate_candidates`` accepts it; older ones must not receive it.
+
+# -- joblib --------------------------------------------------------------------------
+def active_joblib_backend():
+    """The joblib backend in force and its default ``n_jobs`` (``parallel_config``).
+
+    ``joblib.parallel.get_active_backend`` is not in joblib's ``__all__``, but
+    joblib's own ``effective_n_jobs`` and scikit-learn rely on it.
     """
-    return {} if callback_ctx is None else {"callback_ctx": callback_ctx}
+    return get_active_backend()
 
 
-# -- Tolerating batches in which every fit failed ------------------------------------
-#
-# ``BaseSearchCV.fit``'s ``evaluate_candidates`` raises "All the N fits failed" for any
-# single call in which every fit failed, even with ``error_score=np.nan``. That is right
-# for a grid evaluated in one call, but a sequential search evaluates a small batch per
-# call, so one unlucky batch would abort the whole search and lose every finished
-# candidate (the trap scikit-optimize and sklearn-genetic-opt fall into). While an
-# skhpo search runs a batch, the module-level check that ``evaluate_candidates`` calls
-# is replaced by one that records which fits failed and only warns; everywhere else
-# (other threads, other searches) it behaves exactly as scikit-learn's own.
-_ORIGINAL_CHECK = _sk_search._warn_or_raise_about_fit_failures
-_BATCH_RECORD = contextvars.ContextVar("skhpo_batch_record", default=None)
-_INSTALL_LOCK = threading.Lock()
+# -- What BaseSearchCV.fit does, piece by piece ----------------------------------------
+# skhpo's engine runs its own fit loop (fits as tasks, results as they finish) and so
+# calls the helpers BaseSearchCV.fit calls. Each one is named here, and
+# tests/test_fixes.py fails with the helper's name when scikit-learn changes it.
+check_method_params = _check_method_params
+insert_error_scores = _insert_error_scores
+warn_or_raise_about_fit_failures = _warn_or_raise_about_fit_failures
+_FIT_AND_SCORE_PARAMS = frozenset(inspect.signature(_fit_and_score).parameters)
 
 
-def _check_fit_failures(results, error_score):
-    record = _BATCH_RECORD.get()
-    if record is None:
-        return _ORIGINAL_CHECK(results, error_score)
-    record.extend(result["fit_error"] for result in results)
-    n_failed = sum(result["fit_error"] is not None for result in results)
-    if n_failed and n_failed == len(results):
-        warnings.warn(
-            f"All the {n_failed} fits of this batch failed; they are recorded with "
-            f"error_score={error_score!r} and the search goes on. First error:\n"
-            f"{next(r['fit_error'] for r in results)}",
-            FitFailedWarning,
-        )
+def fit_and_score(estimator, X, y, **kwargs):
+    """``_fit_and_score``; ``caller`` and ``callback_ctx`` only where it takes them.
+
+    Both arrived with scikit-learn's callback API (1.9).
+    """
+    for name in ("caller", "callback_ctx"):
+        if name not in _FIT_AND_SCORE_PARAMS:
+            kwargs.pop(name, None)
+    return _fit_and_score(estimator, X, y, **kwargs)
+
+
+def get_scorers(search):
+    """``(scorers, refit_metric)`` as ``BaseSearchCV.fit`` computes them.
+
+    scikit-learn 1.4 spells it ``_get_scorers(convert_multimetric=False)``: its
+    ``fit`` hands ``_fit_and_score`` a plain dict of scorers for multi-metric
+    scoring (scikit-learn#27001), which its ``_fit_and_score`` expects. Later
+    versions take no argument and always give a ``_MultimetricScorer``.
+    """
+    if "convert_multimetric" in inspect.signature(search._get_scorers).parameters:
+        return search._get_scorers(convert_multimetric=False)
+    return search._get_scorers()
+
+
+def error_scores(scorers, error_score):
+    """The ``test_scores`` of a failed fit: a dict per metric for multi-metric."""
+    if isinstance(scorers, _MultimetricScorer):
+        return dict.fromkeys(scorers._scorers, error_score)
+    if isinstance(scorers, dict):  # scikit-learn 1.4
+        return dict.fromkeys(scorers, error_score)
+    return error_score
+
+
+def public_scorers(scorers):
+    """``scorer_``: the dict of scorers of a multi-metric search, else the scorer."""
+    if isinstance(scorers, _MultimetricScorer):
+        return scorers._scorers
+    return scorers
+
+
+def callback_root(search, X, y, metadata, max_subtasks):
+    """The root callback context of a fit (scikit-learn >= 1.9), begun; else None."""
+    init = getattr(search, "_init_callback_context", None)
+    if init is None:
         return None
-    return _ORIGINAL_CHECK(results, error_score)
-
-
-@contextlib.contextmanager
-def recording_fit_failures():
-    """Within the block, yield a list that receives the ``fit_error`` of every fit.
-
-    The list holds one entry per (candidate, split) in the order of
-    ``evaluate_candidates`` (candidate-major), ``None`` for a successful fit. A batch
-    in which every fit failed is recorded and warned about instead of raising.
-    """
-    with _INSTALL_LOCK:
-        if _sk_search._warn_or_raise_about_fit_failures is not _check_fit_failures:
-            _sk_search._warn_or_raise_about_fit_failures = _check_fit_failures
-    record = []
-    token = _BATCH_RECORD.set(record)
-    try:
-        yield record
-    finally:
-        _BATCH_RECORD.reset(token)
+    return init(max_subtasks=max_subtasks).call_on_fit_task_begin(
+        estimator=search, X=X, y=y, metadata=metadata
+    )

@@ -137,6 +137,33 @@ class FaultyQuadratic(QuadraticClassifier):
         return super().fit(X, y, sample_weight=sample_weight)
 
 
+class HangingQuadratic(QuadraticClassifier):
+    """QuadraticClassifier whose fit with ``a == hang_at`` sleeps ``hang`` seconds."""
+
+    def __init__(
+        self,
+        strategy="prior",
+        a=0.5,
+        b=0.5,
+        c=0,
+        d="x",
+        noise=0.0,
+        fail_when=None,
+        hang_at=None,
+        hang=60.0,
+    ):
+        super().__init__(
+            strategy=strategy, a=a, b=b, c=c, d=d, noise=noise, fail_when=fail_when
+        )
+        self.hang_at = hang_at
+        self.hang = hang
+
+    def fit(self, X, y, sample_weight=None):
+        if self.hang_at is not None and self.a == self.hang_at:
+            time.sleep(self.hang)
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
 class FitCounter(ClassifierMixin, BaseEstimator):
     """Counts its fits in a class attribute (use with ``n_jobs=1``).
 
@@ -194,3 +221,35 @@ def first_batch_size(search, X, y):
     ]
     first = np.all([column == column[0] for column in columns], axis=0)
     return int(np.argmin(first)) if not first.all() else len(first)
+
+
+# -- tasks for the scheduler's tests (importable by worker processes) ----------------
+class CountedPayload:
+    """A payload that appends a line to ``log`` each time it is unpickled."""
+
+    def __init__(self, log):
+        self.log = log
+
+    def __reduce__(self):
+        return (_unpickle_counted, (self.log,))
+
+
+def _unpickle_counted(log):
+    with open(log, "a") as f:
+        f.write(f"{os.getpid()}\n")
+    return CountedPayload(log)
+
+
+def sleep_task(shared, seconds, value=None):
+    """Sleep ``seconds``, then return ``(value, pid)``."""
+    time.sleep(seconds)
+    return value, os.getpid()
+
+
+def die_task(shared):
+    """End the process running the task, as the out-of-memory killer would."""
+    os._exit(1)
+
+
+def raise_task(shared, message):
+    raise ValueError(message)
