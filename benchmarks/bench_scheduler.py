@@ -130,11 +130,13 @@ def timed_fit(search, X, y):
         search.fit(X, y)
     wall = time.perf_counter() - start
     results = search.cv_results_
-    n_fits = len(results["params"]) * search.n_splits_
-    fit_score = float(
-        np.sum(results["mean_fit_time"] + results["mean_score_time"]) * search.n_splits_
-    )
-    return wall, len(results["params"]), n_fits, fit_score
+    n_candidates = len(results["mean_test_score"])
+    n_splits = getattr(search, "n_splits_", None) or search.cv
+    fit_score = float("nan")
+    if "mean_fit_time" in results and "mean_score_time" in results:
+        times = np.asarray(results["mean_fit_time"]) + results["mean_score_time"]
+        fit_score = float(np.sum(times) * n_splits)
+    return wall, n_candidates, n_candidates * n_splits, fit_score
 
 
 def speedup(X, y, sleep, n_iter, cv, backend, n_jobs_parallel, methods):

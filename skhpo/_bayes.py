@@ -129,6 +129,8 @@ class BayesSearchCV(BaseStrategySearchCV):
         n_iter_no_change=None,
         checkpoint=None,
         fit_timeout=None,
+        scheduling="reproducible",
+        max_pending=2,
     ):
         super().__init__(
             estimator,
@@ -146,6 +148,8 @@ class BayesSearchCV(BaseStrategySearchCV):
             n_iter_no_change=n_iter_no_change,
             checkpoint=checkpoint,
             fit_timeout=fit_timeout,
+            scheduling=scheduling,
+            max_pending=max_pending,
         )
         self.n_iter = n_iter
         self.n_initial_points = n_initial_points

@@ -66,6 +66,7 @@ _FREE_PARAMS = frozenset(
         "n_iter",
         "n_brackets",
         "checkpoint",
+        "fit_timeout",
     }
 )
 _WHAT = {
@@ -250,6 +251,8 @@ class Journal:
         self._check_seed = check_seed
         self.records = []  # finished batches, in order
         self.position = 0  # next record to replay
+        self._by_key = {}  # candidate key (JSON text) -> its recorded fits
+        self._n_indexed = 0  # records in _by_key
         self._good_size = None  # bytes to keep before the next append
         lines, torn = self._read()
         if not lines:
@@ -360,6 +363,26 @@ class Journal:
             )
         self.position += 1
         return [decode_fit(fit) for fits in record["fits"] for fit in fits]
+
+    def lookup(self, keys):
+        """The recorded fits of ``keys`` wherever they are in the journal, or None.
+
+        For the asynchronous mode, whose batches differ from run to run: any
+        candidate recorded before is read back instead of being fitted again.
+        """
+        index = self._index()
+        found = [index.get(json.dumps(key)) for key in _json_keys(keys)]
+        if any(fits is None for fits in found):
+            return None
+        return [decode_fit(fit) for fits in found for fit in fits]
+
+    def _index(self):
+        """The recorded fits of every candidate, by its key as JSON text."""
+        for record in self.records[self._n_indexed :]:
+            for key, fits in zip(record["keys"], record["fits"]):
+                self._by_key[json.dumps(key)] = fits
+        self._n_indexed = len(self.records)
+        return self._by_key
 
     def append(self, keys, candidates, fits, n_splits):
         """Record a finished batch, durably, before the next one starts."""

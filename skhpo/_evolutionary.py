@@ -156,6 +156,8 @@ class EvolutionarySearchCV(BaseStrategySearchCV):
         n_iter_no_change=None,
         checkpoint=None,
         fit_timeout=None,
+        scheduling="reproducible",
+        max_pending=2,
     ):
         super().__init__(
             estimator,
@@ -173,6 +175,8 @@ class EvolutionarySearchCV(BaseStrategySearchCV):
             n_iter_no_change=n_iter_no_change,
             checkpoint=checkpoint,
             fit_timeout=fit_timeout,
+            scheduling=scheduling,
+            max_pending=max_pending,
         )
         self.n_iter = n_iter
         self.strategy = strategy

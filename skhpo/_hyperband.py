@@ -9,14 +9,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import is_classifier
 
+from skhpo._loop import _SEED_MAX, _random_unseen, _unseen_rows
 from skhpo._optimizers.hyperband import hyperband_brackets, top_k
 from skhpo._optimizers.tpe import KDESampler
-from skhpo._search import (
-    _SEED_MAX,
-    BaseStrategySearchCV,
-    _random_unseen,
-    _unseen_rows,
-)
+from skhpo._search import BaseStrategySearchCV
 from skhpo.utils._docstrings import fill_doc
 from skhpo.utils._fixes import Interval, StrOptions
 
@@ -210,6 +206,8 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         n_iter_no_change=None,
         checkpoint=None,
         fit_timeout=None,
+        scheduling="reproducible",
+        max_pending=2,
     ):
         super().__init__(
             estimator,
@@ -227,6 +225,8 @@ class HyperbandSearchCV(BaseStrategySearchCV):
             n_iter_no_change=n_iter_no_change,
             checkpoint=checkpoint,
             fit_timeout=fit_timeout,
+            scheduling=scheduling,
+            max_pending=max_pending,
         )
         self.resource = resource
         self.min_resources = min_resources

@@ -136,6 +136,8 @@ class PSOSearchCV(BaseStrategySearchCV):
         n_iter_no_change=None,
         checkpoint=None,
         fit_timeout=None,
+        scheduling="reproducible",
+        max_pending=2,
     ):
         super().__init__(
             estimator,
@@ -153,6 +155,8 @@ class PSOSearchCV(BaseStrategySearchCV):
             n_iter_no_change=n_iter_no_change,
             checkpoint=checkpoint,
             fit_timeout=fit_timeout,
+            scheduling=scheduling,
+            max_pending=max_pending,
         )
         self.n_iter = n_iter
         self.n_particles = n_particles

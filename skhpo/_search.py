@@ -29,11 +29,13 @@ from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state, indexable
 
 from skhpo._checkpoint import Journal, new_header
+from skhpo._loop import AskTellLoop
 from skhpo._scheduler import Scheduler
 from skhpo.space import SearchSpace
 from skhpo.utils._fixes import (
     BaseSearchCV,
     Interval,
+    StrOptions,
     callback_root,
     check_method_params,
     error_scores,
@@ -42,16 +44,9 @@ from skhpo.utils._fixes import (
     get_scorers,
     insert_error_scores,
     public_scorers,
-    single_blas_thread,
     warn_or_raise_about_fit_failures,
 )
 
-# How many batches in a row may hold only candidates evaluated before, before the
-# engine evaluates random unseen candidates instead.
-_MAX_REPEATS = 3
-# Random draws per missing candidate when looking for unseen ones; a space in which
-# none is found after that many is taken as exhausted.
-_MAX_RANDOM_DRAWS = 200
 _SEED_MAX = np.iinfo(np.int32).max
 
 
@@ -87,6 +82,8 @@ class BaseStrategySearchCV(BaseSearchCV):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
         "checkpoint": [str, os.PathLike, None],
         "fit_timeout": [Interval(Real, 0, None, closed="neither"), None],
+        "scheduling": [StrOptions({"reproducible", "asynchronous"})],
+        "max_pending": [Interval(Integral, 0, None, closed="left")],
     }
 
     @abstractmethod
@@ -108,6 +105,8 @@ class BaseStrategySearchCV(BaseSearchCV):
         n_iter_no_change=None,
         checkpoint=None,
         fit_timeout=None,
+        scheduling="reproducible",
+        max_pending=2,
     ):
         super().__init__(
             estimator=estimator,
@@ -126,6 +125,8 @@ class BaseStrategySearchCV(BaseSearchCV):
         self.n_iter_no_change = n_iter_no_change
         self.checkpoint = checkpoint
         self.fit_timeout = fit_timeout
+        self.scheduling = scheduling
+        self.max_pending = max_pending
 
     @fit_context(
         # the wrapped estimator is validated by its own fit
@@ -197,6 +198,9 @@ class BaseStrategySearchCV(BaseSearchCV):
         try:
             self._search(run)
             out = run.finish()
+        except BaseException as exc:  # Ctrl-C, error_score="raise", a dead cluster
+            run.note_checkpoint(exc)
+            raise
         finally:
             run.close()
 
@@ -300,48 +304,18 @@ class BaseStrategySearchCV(BaseSearchCV):
         )
 
     def _search(self, run):
-        """The ask/tell loop: ask a batch, evaluate the unseen candidates, tell."""
+        """Run the strategy's optimizer through the ask/tell loop (see _loop.py)."""
         optimizer = self._make_optimizer(run.space, run.random_state)
-        fill_rng = np.random.RandomState(run.random_state.randint(_SEED_MAX))
-        space, state, budget = run.space, run.state, self.n_iter
-        iteration = 0
-        while state.n_evaluated < budget and not run.should_stop():
-            if optimizer.should_stop():
-                break
-            n = min(optimizer.next_batch_size(), budget - state.n_evaluated)
-            with single_blas_thread():
-                X = optimizer.ask(n)
-            keys = space.keys(X)
-            new = _unseen_rows(keys, state.losses)
-            if not new:
-                # Only candidates evaluated before: their losses are known, so telling
-                # them costs no budget. An optimizer that keeps repeating itself
-                # (converged, or a small discrete space) gets random unseen ones.
-                with single_blas_thread():
-                    optimizer.tell(X, state.known_losses(keys))
-                state.n_stale += 1
-                if state.n_stale <= _MAX_REPEATS:
-                    continue
-                X = _random_unseen(space, n, state.losses, fill_rng)
-                if len(X) == 0:
-                    warnings.warn(
-                        f"The search space holds no candidate that was not evaluated "
-                        f"yet: stopping after {state.n_evaluated} distinct candidates "
-                        f"out of n_iter={budget}.",
-                        UserWarning,
-                    )
-                    break
-                keys = space.keys(X)
-                new = list(range(len(X)))
-            state.n_stale = 0
-            run.evaluate(
-                space.decode(X[new]),
-                [keys[i] for i in new],
-                more_results={"iter": [iteration] * len(new)},
-            )
-            with single_blas_thread():
-                optimizer.tell(X, state.known_losses(keys))
-            iteration += 1
+        loop = AskTellLoop(
+            run,
+            optimizer,
+            self.n_iter,
+            asynchronous=self.scheduling == "asynchronous",
+            max_pending=self.max_pending,
+        )
+        loop.run_loop()
+        params, fits, iters = loop.results()
+        run.add_results(params, fits, {"iter": iters})
 
     def _score_metric(self):
         """The metric that drives the search: ``None`` for the single score.
@@ -354,30 +328,6 @@ class BaseStrategySearchCV(BaseSearchCV):
     def _max_fits(self, run):
         """How many fits the search makes at most (its callbacks' total), or None."""
         return self.n_iter * len(run.splits)
-
-
-def _unseen_rows(keys, seen):
-    """Rows of the first occurrence of each key not in ``seen``."""
-    rows, batch = [], set()
-    for row, key in enumerate(keys):
-        if key not in seen and key not in batch:
-            batch.add(key)
-            rows.append(row)
-    return rows
-
-
-def _random_unseen(space, n, seen, rng):
-    """Up to ``n`` random candidates whose key is not in ``seen`` (none: exhausted)."""
-    rows, keys = [], set()
-    for _ in range(_MAX_RANDOM_DRAWS):
-        X = space.sample(n, rng)
-        for x, key in zip(X, space.keys(X)):
-            if key not in seen and key not in keys and len(rows) < n:
-                keys.add(key)
-                rows.append(x)
-        if len(rows) == n:
-            break
-    return np.asarray(rows, dtype=float).reshape(-1, space.n_dims)
 
 
 class _FitData(NamedTuple):
@@ -506,45 +456,46 @@ class _SearchRun:
             return state.since_best >= search.n_iter_no_change
         return False
 
-    def evaluate(self, candidates, keys, more_results, splits=None, counts=True):
-        """Cross-validate ``candidates``; return their losses (NaN for a failure).
-
-        ``keys`` identify the candidates for de-duplication; ``splits`` replaces
-        the frozen splits (Hyperband subsamples them); ``counts``, a bool or one per
-        candidate, says which candidates ``n_iter_no_change`` watches (Hyperband
-        leaves out those evaluated on a small budget).
-        """
-        search, n = self.search, len(candidates)
+    # -- what the loops use ----------------------------------------------------------
+    def submit_fit(self, task_id, parameters, split, candidate_progress, splits=None):
+        """Start fitting ``parameters`` on split number ``split``, as a task."""
         splits = self.splits if splits is None else splits
-        recorded = None if self.journal is None else self.journal.replay(keys)
-        fits = (
-            recorded
-            if recorded is not None
-            else self._cross_validate(candidates, keys, splits)
+        train, test = splits[split]
+        ctx = None
+        if self.ctx is not None:
+            ctx = self.ctx.subcontext(
+                task_name="candidate-split-evaluation", task_id=self.n_tasks
+            )
+        self.n_tasks += 1
+        self.scheduler.submit(
+            task_id,
+            _fit_one,
+            parameters,
+            train,
+            test,
+            (split, len(splits)),
+            candidate_progress,
+            ctx,
         )
-        self.params += list(candidates)
-        self.fits += fits
-        for key, values in more_results.items():
-            self.more[key] += list(values)
 
-        n_splits = len(splits)
-        fit_errors = [fit["fit_error"] for fit in fits]
-        # Optimizers minimise: the score that drives the search becomes a loss here
-        # and nowhere else. A candidate with any failed fit is a failure (NaN),
-        # whatever numeric error_score stood in for its score.
-        metric = search._score_metric()
-        scores = np.array(
-            [_score_of(fit["test_scores"], metric) for fit in fits], dtype=float
-        ).reshape(n, n_splits)
-        with np.errstate(invalid="ignore"):
-            losses = -scores.mean(axis=1)
-        failed = np.asarray([error is not None for error in fit_errors], dtype=bool)
-        losses[failed.reshape(n, n_splits).any(axis=1)] = np.nan
-        losses[~np.isfinite(losses)] = np.nan
-        first_error = next((error for error in fit_errors if error is not None), None)
-        counts = np.broadcast_to(counts, (n,))
-        self.state.record(keys, losses, first_error, counts)
+    def loss_of(self, fits):
+        """The loss of one candidate from its fits: NaN for any failure.
+
+        Optimizers minimise: the score that drives the search becomes a loss here
+        and nowhere else. A candidate with any failed fit is a failure, whatever
+        numeric ``error_score`` stood in for its score.
+        """
+        if any(fit["fit_error"] is not None for fit in fits):
+            return np.nan
+        metric = self.search._score_metric()
+        scores = [_score_of(fit["test_scores"], metric) for fit in fits]
+        loss = -float(np.mean(scores))
+        return loss if np.isfinite(loss) else np.nan
+
+    def batch_done(self, n, recorded=False):
+        """Count a finished batch of ``n`` candidates; report it under ``verbose``."""
         self.n_batches += 1
+        search = self.search
         if search.verbose > 0:
             # Hyperband has no best score until a candidate ran on the full budget.
             best = self.state.best_loss
@@ -552,58 +503,75 @@ class _SearchRun:
             print(
                 f"[{type(search).__name__}] batch {self.n_batches}: {n} "
                 f"candidate{'s' if n != 1 else ''}"
-                f"{' (read from the checkpoint)' if recorded is not None else ''}, "
+                f"{' (read from the checkpoint)' if recorded else ''}, "
                 f"{self.state.n_evaluated} evaluated, best score {best}, "
                 f"{time.monotonic() - self.start:.1f}s elapsed"
             )
+
+    def add_results(self, params, fits, more):
+        """Rows of ``cv_results_``: candidates, their fits, extra columns."""
+        self.params += list(params)
+        self.fits += list(fits)
+        for key, values in more.items():
+            self.more[key] += list(values)
+
+    def evaluate(self, candidates, keys, more_results, splits=None, counts=True):
+        """Cross-validate a batch of ``candidates``; return their losses.
+
+        The batch path, for Hyperband's rungs: ``keys`` identify the candidates for
+        the checkpoint; ``splits`` replaces the frozen splits (Hyperband subsamples
+        them); ``counts``, a bool or one per candidate, says which candidates
+        ``n_iter_no_change`` watches (Hyperband leaves out those evaluated on a
+        small budget).
+        """
+        n = len(candidates)
+        splits = self.splits if splits is None else splits
+        n_splits = len(splits)
+        recorded = None if self.journal is None else self.journal.replay(keys)
+        fits = (
+            recorded
+            if recorded is not None
+            else self._cross_validate(candidates, keys, splits)
+        )
+        self.add_results(candidates, fits, more_results)
+        per_candidate = [fits[i * n_splits : (i + 1) * n_splits] for i in range(n)]
+        losses = np.array([self.loss_of(f) for f in per_candidate], dtype=float)
+        first_error = next(
+            (fit["fit_error"] for fit in fits if fit["fit_error"] is not None), None
+        )
+        counts = np.broadcast_to(counts, (n,))
+        self.state.record(keys, losses, first_error, counts)
+        self.batch_done(n, recorded is not None)
         return losses
 
     def _cross_validate(self, candidates, keys, splits):
         """Fit and score ``candidates`` on every split, as tasks of the scheduler."""
         scheduler = self.scheduler
         n, n_splits = len(candidates), len(splits)
-        tasks = deque(
-            (i, k) for i in range(n) for k in range(n_splits)
-        )  # candidate-major, as scikit-learn's evaluate_candidates orders them
+        # candidate-major, as scikit-learn's evaluate_candidates orders them
+        tasks = deque((i, k) for i in range(n) for k in range(n_splits))
         fits = [None] * (n * n_splits)
-        try:
-            while tasks or scheduler.n_running:
-                while tasks and scheduler.has_room():
-                    i, k = tasks.popleft()
-                    train, test = splits[k]
-                    ctx = None
-                    if self.ctx is not None:
-                        ctx = self.ctx.subcontext(
-                            task_name="candidate-split-evaluation",
-                            task_id=self.n_tasks,
-                        )
-                    self.n_tasks += 1
-                    scheduler.submit(
-                        (i, k),
-                        _fit_one,
-                        candidates[i],
-                        train,
-                        test,
-                        (k, n_splits),
-                        (i, n),
-                        ctx,
-                    )
-                for outcome in scheduler.wait():
-                    i, k = outcome.task_id
-                    fits[i * n_splits + k] = self._fit_result(
-                        outcome, candidates[i], splits[k]
-                    )
-        except BaseException as exc:  # Ctrl-C, error_score="raise"
-            if self.journal is not None and hasattr(exc, "add_note"):
-                exc.add_note(
-                    f"skhpo: the {len(self.journal.records)} finished batches of "
-                    f"this search are in checkpoint {self.journal.path!r}; the "
-                    f"same fit resumes from them."
+        while tasks or scheduler.n_running:
+            while tasks and scheduler.has_room():
+                i, k = tasks.popleft()
+                self.submit_fit((i, k), candidates[i], k, (i, n), splits)
+            for outcome in scheduler.wait():
+                i, k = outcome.task_id
+                fits[i * n_splits + k] = self._fit_result(
+                    outcome, candidates[i], splits[k]
                 )
-            raise
         if self.journal is not None:
             self.journal.append(keys, candidates, fits, n_splits)
         return fits
+
+    def note_checkpoint(self, exc):
+        """Tell where the finished batches are, on an error that ends the search."""
+        if self.journal is not None and hasattr(exc, "add_note"):
+            exc.add_note(
+                f"skhpo: the {len(self.journal.records)} finished batches of this "
+                f"search are in checkpoint {self.journal.path!r}; the same fit "
+                f"resumes from them."
+            )
 
     def _fit_result(self, outcome, parameters, split):
         """The ``_fit_and_score`` result of a task, made up for a lost fit."""

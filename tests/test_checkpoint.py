@@ -118,10 +118,13 @@ def test_resume_gives_the_uninterrupted_results_without_refitting(
 
 @pytest.mark.parametrize("SearchCV", SEARCHES)
 def test_each_batch_is_on_disk_before_the_next_starts(SearchCV, data, tmp_path):
+    # With max_pending=0 a batch is proposed only once every earlier one is told,
+    # and a batch is written as soon as it is told.
     X, y = data
     path = tmp_path / "search.jsonl"
     CountingQuadratic.checkpoint = path
-    search = _search(SearchCV, checkpoint=path, refit=False).fit(X, y)
+    search = _search(SearchCV, checkpoint=path, refit=False, max_pending=0)
+    search.fit(X, y)
     n_batches = len(_lines(path)) - 1
     seen = CountingQuadratic.records_seen
     assert len(seen) == len(search.cv_results_["params"]) * search.n_splits_
@@ -395,3 +398,18 @@ def test_a_budget_that_cuts_batches_elsewhere_raises(data, tmp_path):
     with pytest.raises(ValueError, match="batch 1 of this search differs"):
         _search(EvolutionarySearchCV, checkpoint=path, n_iter=8).fit(X, y)
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("SearchCV", [BayesSearchCV, EvolutionarySearchCV])
+def test_an_asynchronous_search_reads_back_what_it_proposes_again(
+    SearchCV, data, tmp_path
+):
+    # Asynchronous batches differ between runs, so a resumed search looks each
+    # candidate up by key; with one worker the run repeats itself exactly.
+    X, y = data
+    path = tmp_path / "search.jsonl"
+    first = _search(SearchCV, checkpoint=path, scheduling="asynchronous").fit(X, y)
+    CountingQuadratic.n_fits = 0
+    again = _search(SearchCV, checkpoint=path, scheduling="asynchronous").fit(X, y)
+    assert CountingQuadratic.n_fits == 1  # the refit
+    assert_same_results(first.cv_results_, again.cv_results_, times=False)

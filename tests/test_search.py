@@ -28,11 +28,13 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.utils.estimator_checks import check_param_validation
 
+from skhpo import BayesSearchCV, HyperbandSearchCV
 from skhpo.space import Categorical, Integer, Real
 from skhpo.utils._testing import (
     SEARCHES,
     FailFirstFits,
     FitCounter,
+    JitteryQuadratic,
     QuadraticClassifier,
     always,
     fails_above_half,
@@ -83,6 +85,66 @@ def test_threading_backend_gives_the_same_results(SearchCV, small_data):
     with parallel_backend("threading", n_jobs=2):
         threaded = make_search(SearchCV).fit(*small_data)
     assert _params_equal(serial.cv_results_["params"], threaded.cv_results_["params"])
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+@pytest.mark.parametrize("max_pending", [0, 3])
+def test_results_do_not_depend_on_the_order_fits_finish(
+    SearchCV, max_pending, small_data
+):
+    # Fits of random length finish out of order on 2 workers (processes and
+    # threads); the reproducible scheduling tells results in proposal order.
+    def search():
+        return make_search(
+            SearchCV, JitteryQuadratic(noise=0.1), max_pending=max_pending
+        )
+
+    serial = search().fit(*small_data)
+    parallel = search().set_params(n_jobs=2).fit(*small_data)
+    with parallel_backend("threading", n_jobs=2):
+        threaded = search().fit(*small_data)
+    for other in (parallel, threaded):
+        assert _params_equal(serial.cv_results_["params"], other.cv_results_["params"])
+        assert_allclose(
+            serial.cv_results_["mean_test_score"], other.cv_results_["mean_test_score"]
+        )
+
+
+def test_max_pending_changes_what_bayes_proposals_know(small_data):
+    # The generation-based strategies wait for whole generations anyway; a
+    # Gaussian process proposes while up to max_pending candidates are pending.
+    runs = [
+        make_search(BayesSearchCV, n_iter=12, max_pending=k).fit(*small_data)
+        for k in (0, 6)
+    ]
+    params = [run.cv_results_["params"] for run in runs]
+    assert _params_equal(params[0][:3], params[1][:3])  # the initial design
+    assert not _params_equal(params[0], params[1])
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_asynchronous_scheduling_evaluates_the_budget(SearchCV, small_data):
+    with parallel_backend("threading", n_jobs=2):
+        search = make_search(
+            SearchCV, JitteryQuadratic(noise=0.1), scheduling="asynchronous"
+        ).fit(*small_data)
+    reference = make_search(SearchCV).fit(*small_data)
+    results = search.cv_results_
+    assert len(results["params"]) == len(reference.cv_results_["params"])
+    if SearchCV is not HyperbandSearchCV:  # whose rungs repeat candidates
+        keys = {tuple(sorted(p.items())) for p in results["params"]}
+        assert len(keys) == len(results["params"])  # no candidate twice
+    assert np.all(np.isfinite(results["mean_test_score"]))
+    assert search.best_score_ == np.max(results["mean_test_score"][_top_rows(search)])
+
+
+def _top_rows(search):
+    """Rows best_* may come from: Hyperband's largest budget, else all."""
+    results = search.cv_results_
+    if "n_resources" not in results:
+        return slice(None)
+    n = np.asarray(results["n_resources"])
+    return n == n.max()
 
 
 @pytest.mark.parametrize("SearchCV", SEARCHES)

@@ -9,10 +9,25 @@ for into hyperparameters and tells it back the losses (``NaN`` for a failed fit)
 Subclasses implement ``_ask`` and ``_tell``; the public ``ask`` and ``tell`` here do
 the checks and keep the history, once, for every algorithm (the template-method
 pattern of nevergrad's optimizers).
+
+Two ways to talk to an optimizer:
+
+- ``ask(n)`` / ``tell(X, y)``: arrays. ``tell`` takes the points just asked, or
+  points the optimizer never asked for (random fills, a recorded history), which
+  each algorithm treats as outside information.
+- ``ask_ids(n)`` / ``tell_ids(ids, y)``: what the search engine uses. Every asked
+  point gets an id, and its loss is told by id, in any order, while other points
+  are still pending. An algorithm that learns from any subset of points (a
+  Gaussian process) is told each loss at once and sees the pending points in
+  ``_ask`` (:meth:`Optimizer.pending`); an algorithm whose update needs whole
+  batches (a generation of CMA-ES, a step of the swarm) sets ``_whole_batches``:
+  its batches are forwarded to ``_tell`` complete and in the order asked, and
+  :meth:`Optimizer.can_ask` says whether it can propose before they are.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from numbers import Integral, Real
 
 import numpy as np
@@ -120,6 +135,12 @@ class Optimizer:
         self.random_state = check_random_state(random_state)
         self.X_ = np.empty((0, self.n_dims))
         self.y_ = np.empty(0)
+        self._n_ids = 0  # ids handed out by ask_ids
+        self._pending = {}  # id -> (its _Batch, row), until told
+        self._batches = deque()  # _whole_batches: batches not yet handed to _tell
+
+    # Whether _tell needs each asked batch complete and in the order asked.
+    _whole_batches = False
 
     # -- public API: checks and history, written once -------------------------------
     def ask(self, n: int) -> np.ndarray:
@@ -139,6 +160,57 @@ class Optimizer:
     def next_batch_size(self) -> int:
         """How many points the algorithm would like to be asked for next."""
         return 1
+
+    # -- ids: pending points, results in any order --------------------------------
+    def ask_ids(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ask for ``n`` points and give each an id: ``(ids (n,), X (n, n_dims))``."""
+        if not self.can_ask():
+            raise RuntimeError(
+                f"{type(self).__name__} cannot propose before its pending batch is "
+                f"told: check can_ask() first"
+            )
+        X = self.ask(n)
+        if not self._whole_batches:
+            self._batches.clear()  # only whole-batch algorithms wait for batches
+        ids = np.arange(self._n_ids, self._n_ids + len(X))
+        self._n_ids += len(X)
+        batch = _Batch(X)
+        self._batches.append(batch)
+        for row, i in enumerate(ids.tolist()):
+            self._pending[i] = (batch, row)
+        return ids, X
+
+    def tell_ids(self, ids, y) -> None:
+        """Tell the losses of points asked with :meth:`ask_ids`, in any order."""
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        y = np.asarray(y, dtype=float).reshape(-1)
+        if ids.shape != y.shape:
+            raise ValueError(f"tell_ids needs one loss per id, got {ids.shape} ids")
+        told = []
+        for i, loss in zip(ids.tolist(), y.tolist()):
+            if i not in self._pending:
+                raise ValueError(f"id {i} was not asked, or was told already")
+            batch, row = self._pending.pop(i)
+            batch.y[row] = loss
+            batch.n_left -= 1
+            told.append(batch.X[row])
+        if not self._whole_batches:
+            if told:
+                self.tell(np.array(told), y)
+            return
+        # Complete batches, in the order asked.
+        while self._batches and self._batches[0].n_left == 0:
+            batch = self._batches.popleft()
+            self.tell(batch.X, batch.y)
+
+    def can_ask(self) -> bool:
+        """Whether :meth:`ask_ids` may propose now, with the points still pending."""
+        return not (self._whole_batches and self._batches)
+
+    def pending(self) -> np.ndarray:
+        """The points asked with :meth:`ask_ids` and not told yet, (m, n_dims)."""
+        rows = [batch.X[row] for batch, row in self._pending.values()]
+        return np.array(rows, dtype=float).reshape(-1, self.n_dims)
 
     def should_stop(self) -> bool:
         """Whether the algorithm has converged and further asks are pointless."""
@@ -179,6 +251,17 @@ class Optimizer:
             k = self.n_choices[j]
             X[:, j] = (np.minimum(np.floor(X[:, j] * k), k - 1) + 0.5) / k
         return X
+
+
+class _Batch:
+    """One ``ask_ids`` call: its points, their losses so far, how many are pending."""
+
+    __slots__ = ("X", "n_left", "y")
+
+    def __init__(self, X):
+        self.X = X  # (k, n_dims)
+        self.y = np.full(len(X), np.nan)  # (k,)
+        self.n_left = len(X)
 
 
 class RandomSampler(Optimizer):

@@ -206,6 +206,11 @@ class GaussianProcessBO(Optimizer):
         remaining = self.n_initial_points - max(len(self.y_), self._n_design)
         return remaining if remaining > 0 else self.batch_size
 
+    def can_ask(self) -> bool:
+        """Not before the initial design is told: the first model needs all of it."""
+        design_left = self._n_design < self.n_initial_points
+        return design_left or len(self.y_) >= self.n_initial_points
+
     # -- tell: all the expensive work --------------------------------------------------
     def _tell(self, X: np.ndarray, y: np.ndarray) -> None:
         y = impute_failures(self.y_)  # NaN -> worst finite loss (gp.py)
@@ -259,14 +264,21 @@ class GaussianProcessBO(Optimizer):
 
     def _ask_model(self, n: int) -> np.ndarray:  # (n, d)
         gp, best = self._gp, self._incumbent
+        # Kriging believer (Ginsbourger et al. 2010): each point still being
+        # evaluated, then each point chosen for this batch, is believed to return
+        # its posterior mean. The mean is unchanged and the variance shrinks
+        # around it, so the next point goes elsewhere.
+        pending = self._cells(self.pending())  # (m, d)
+        if len(pending):
+            mu = gp.predict(pending)[0]
+            gp = gp.condition_on(pending, mu)
+            best = min(best, float(mu.min()))
         chosen = []
         for i in range(n):
-            batch = np.array(chosen).reshape(i, self.n_dims)
+            batch = np.vstack([pending, np.array(chosen).reshape(i, self.n_dims)])
             x = self._propose(gp, best, batch)
             chosen.append(x)
             if i + 1 < n:
-                # Kriging believer: pretend x returned its posterior mean. The mean
-                # is unchanged, the variance shrinks around x (Ginsbourger 2010).
                 mu = gp.predict(x[None])[0]
                 gp = gp.condition_on(x[None], mu)
                 best = min(best, float(mu[0]))

@@ -94,6 +94,9 @@ class CMAES(Optimizer):
         Number of restarts so far.
     """
 
+    # An update (a generation, a step of the swarm) needs its whole batch: see base.
+    _whole_batches = True
+
     def __init__(
         self,
         n_dims,

@@ -95,6 +95,9 @@ class GeneticAlgorithm(Optimizer):
         The only source of randomness.
     """
 
+    # An update (a generation, a step of the swarm) needs its whole batch: see base.
+    _whole_batches = True
+
     def __init__(
         self,
         n_dims,

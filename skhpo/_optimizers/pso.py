@@ -92,6 +92,9 @@ class ParticleSwarm(Optimizer):
         Number of particles restarted after the swarm collapsed.
     """
 
+    # An update (a generation, a step of the swarm) needs its whole batch: see base.
+    _whole_batches = True
+
     def __init__(
         self,
         n_dims,

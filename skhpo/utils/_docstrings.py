@@ -92,6 +92,26 @@ fit_timeout : float, default=None
     left to finish in the background. With one worker, the fits then run in a
     worker process instead of this one. ``None`` sets no limit. See
     :ref:`parallel`.
+
+scheduling : {"reproducible", "asynchronous"}, default="reproducible"
+    When the strategy learns each result. ``"reproducible"``: results are told
+    in the order the candidates were proposed, and each new proposal knows the
+    results of every candidate proposed more than ``max_pending`` candidates
+    before it, so a fixed ``random_state`` gives the same ``cv_results_``
+    whatever ``n_jobs`` and the joblib backend are. ``"asynchronous"``: each
+    result is told as soon as its candidate's last fit ends and a candidate is
+    proposed whenever a worker is free; no worker waits for a slow candidate,
+    but the candidates depend on finishing times and differ between runs. See
+    :ref:`parallel`. (``HyperbandSearchCV`` runs its rungs in turn for now and
+    takes neither.)
+
+max_pending : int, default=2
+    In the reproducible mode, how many of the latest candidates a new proposal
+    may be made without waiting for; their fits keep the workers busy
+    meanwhile. Up to ``max_pending + 1`` batches of candidates are evaluated at
+    once: raise it on many workers (with ``cv=5``, about ``n_workers / 5``), at
+    some cost in what each proposal knows. ``0`` proposes each batch only once
+    every earlier one is finished.
 """,
     "shared_attributes": """
 best_estimator_ : estimator

@@ -164,6 +164,34 @@ class HangingQuadratic(QuadraticClassifier):
         return super().fit(X, y, sample_weight=sample_weight)
 
 
+class JitteryQuadratic(QuadraticClassifier):
+    """QuadraticClassifier whose fits take 0 to ``jitter`` seconds, by parameters.
+
+    Fits of one search then finish in an order unrelated to the order they were
+    started: what the reproducible scheduling must not depend on.
+    """
+
+    def __init__(
+        self,
+        strategy="prior",
+        a=0.5,
+        b=0.5,
+        c=0,
+        d="x",
+        noise=0.0,
+        fail_when=None,
+        jitter=0.05,
+    ):
+        super().__init__(
+            strategy=strategy, a=a, b=b, c=c, d=d, noise=noise, fail_when=fail_when
+        )
+        self.jitter = jitter
+
+    def fit(self, X, y, sample_weight=None):
+        time.sleep(self.jitter * ((997 * float(self.a) + len(X)) % 1.0))
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
 class FitCounter(ClassifierMixin, BaseEstimator):
     """Counts its fits in a class attribute (use with ``n_jobs=1``).
 

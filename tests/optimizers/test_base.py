@@ -77,3 +77,65 @@ def test_cells_snap_to_cell_centres():
     )
     snapped = opt._cells(np.array([[0.0, 0.99, 0.123], [1.0, 0.2, 1.0]]))
     assert_allclose(snapped, [[1 / 6, 0.75, 0.123], [5 / 6, 0.25, 1.0]])
+
+
+# -- ask_ids / tell_ids: pending points, results in any order ------------------------
+class Recorder(RandomSampler):
+    """Records what _tell receives."""
+
+    def __init__(self, *args, whole=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._whole_batches = whole
+        self.told = []
+
+    def _tell(self, X, y):
+        self.told.append((X.copy(), y.copy()))
+
+
+def test_tell_ids_in_any_order_tells_each_point_at_once():
+    opt = Recorder(2, random_state=0)
+    ids, X = opt.ask_ids(3)
+    assert_array_equal(ids, [0, 1, 2])
+    assert_array_equal(opt.pending(), X)
+    opt.tell_ids([2], [0.5])
+    opt.tell_ids([0], [0.1])
+    assert_array_equal(opt.pending(), X[[1]])
+    assert [told[1].tolist() for told in opt.told] == [[0.5], [0.1]]
+    assert_array_equal(opt.told[0][0], X[[2]])
+    ids2, _ = opt.ask_ids(1)  # while id 1 is pending
+    assert ids2.tolist() == [3]
+
+
+def test_whole_batches_are_told_complete_and_in_the_order_asked():
+    opt = Recorder(2, whole=True, random_state=0)
+    _, X0 = opt.ask_ids(2)
+    assert not opt.can_ask()
+    with pytest.raises(RuntimeError, match="can_ask"):
+        opt.ask_ids(1)
+    opt.tell_ids([1], [1.0])
+    assert opt.told == [] and not opt.can_ask()
+    opt.tell_ids([0], [0.0])
+    assert len(opt.told) == 1 and opt.can_ask()
+    assert_array_equal(opt.told[0][0], X0)  # the very array asked, in its order
+    assert_allclose(opt.told[0][1], [0.0, 1.0])
+
+
+def test_tell_ids_rejects_unknown_and_repeated_ids():
+    opt = RandomSampler(2, random_state=0)
+    ids, _ = opt.ask_ids(2)
+    with pytest.raises(ValueError, match="not asked"):
+        opt.tell_ids([5], [0.0])
+    opt.tell_ids(ids[:1], [0.0])
+    with pytest.raises(ValueError, match="told already"):
+        opt.tell_ids(ids[:1], [0.0])
+    with pytest.raises(ValueError, match="one loss per id"):
+        opt.tell_ids(ids[1:], [0.0, 1.0])
+
+
+def test_pending_points_survive_pickling():
+    opt = Recorder(2, whole=True, random_state=0)
+    opt.ask_ids(2)
+    again = pickle.loads(pickle.dumps(opt))
+    assert not again.can_ask() and again.pending().shape == (2, 2)
+    again.tell_ids([0, 1], [0.0, 1.0])
+    assert again.can_ask()

@@ -1,0 +1,347 @@
+# Authors: The skhpo developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""The ask/tell loop of the engine: candidates proposed while others still run.
+
+Every fit of a candidate (one per CV split) is a task of the scheduler, and a new
+candidate is asked for as soon as a worker is free, while earlier ones are still
+being evaluated. What the optimizer knows when it proposes is decided here, in one
+of two modes:
+
+``"reproducible"`` (the default)
+    Candidates are numbered in the order they are proposed, and their results are
+    told to the optimizer in that order, never in the order they finish. The batch
+    that starts at candidate ``k`` is proposed once exactly the results of
+    candidates ``0 .. k - max_pending - 1`` are told; the loop waits for those,
+    and only those (an optimizer that needs more, such as a generation of CMA-ES,
+    gets the next ones in order). What each proposal knows is therefore fixed by
+    ``max_pending`` and the seed, whatever ``n_jobs`` and the backend are, and so is
+    ``cv_results_``.
+
+``"asynchronous"``
+    Each result is told as soon as its candidate's last fit finishes, and a new
+    candidate is proposed whenever a worker is free. Workers never wait for a
+    slow candidate, but what the optimizer knows depends on finishing times: the
+    candidates differ from run to run.
+
+Candidates the optimizer proposes twice are evaluated once: the copy is told the
+first one's result. An optimizer that keeps proposing only known candidates gets
+random unseen ones instead (a converged swarm, or a small discrete space).
+"""
+
+import warnings
+from collections import deque
+
+import numpy as np
+
+from skhpo.utils._fixes import single_blas_thread
+
+# How many batches in a row may hold only candidates evaluated before, before the
+# engine evaluates random unseen candidates instead.
+_MAX_REPEATS = 3
+# Random draws per missing candidate when looking for unseen ones; a space in which
+# none is found after that many is taken as exhausted.
+_MAX_RANDOM_DRAWS = 200
+_SEED_MAX = np.iinfo(np.int32).max
+
+
+class _Candidate:
+    """One proposal of the optimizer (or a random fill), as the loop tracks it."""
+
+    __slots__ = (
+        "batch",
+        "copies",
+        "fits",
+        "id",
+        "key",
+        "loss",
+        "n_left",
+        "params",
+        "twin",
+        "x",
+    )
+
+    def __init__(self, id, x, key, batch):
+        self.id = id  # the optimizer's id; None for a random fill
+        self.x = x  # (d,) on the unit cube
+        self.key = key
+        self.batch = batch  # the _Batch it was proposed in
+        self.twin = None  # the candidate it repeats, if any
+        self.copies = []  # the later candidates that repeat it
+        self.params = None
+        self.fits = None  # one _fit_and_score result per split
+        self.n_left = 0  # fits still running or queued
+        self.loss = None  # set once complete
+
+    @property
+    def complete(self):
+        if self.twin is not None:
+            return self.twin.loss is not None
+        return self.loss is not None
+
+
+class _Batch:
+    """The candidates of one ask, for ``cv_results_["iter"]``, the journal and
+    the verbose output."""
+
+    __slots__ = ("candidates", "index", "n_untold", "recorded")
+
+    def __init__(self, index):
+        self.index = index
+        self.candidates = []
+        self.n_untold = 0
+        self.recorded = False  # read back from the checkpoint
+
+
+class AskTellLoop:
+    """Run ``optimizer`` for ``budget`` distinct candidates on ``run``'s scheduler."""
+
+    def __init__(self, run, optimizer, budget, *, asynchronous, max_pending):
+        self.run = run
+        self.optimizer = optimizer
+        self.budget = budget
+        self.asynchronous = asynchronous
+        self.max_pending = max_pending
+        self.space = run.space
+        self.fill_rng = np.random.RandomState(run.random_state.randint(_SEED_MAX))
+        self.candidates = []  # in the order proposed
+        self.by_key = {}  # key -> the candidate evaluated for it
+        self.n_told = 0  # reproducible mode: candidates told, a prefix
+        self.queue = deque()  # (candidate, split) fits not submitted yet
+        self.n_distinct = 0
+        self.n_stale = 0
+        self.batches = []
+        self.journal_next = 0  # batches written to the checkpoint, in order
+        self.exhausted = False
+
+    # -- the loop ------------------------------------------------------------------
+    def run_loop(self):
+        run, scheduler = self.run, self.run.scheduler
+        while True:
+            if self._may_ask() and self._ready_to_ask():
+                self._ask()
+                continue
+            while self.queue and scheduler.has_room():
+                self._submit(*self.queue.popleft())
+            if not scheduler.n_running:
+                # Nothing runs: every candidate is complete. In reproducible mode
+                # the next one in order may be what the optimizer waits for; an
+                # optimizer that still cannot propose waits for nothing: stop.
+                if self._may_ask() and self._tell_next():
+                    continue
+                break
+            for outcome in scheduler.wait():
+                candidate, split = outcome.task_id
+                fit = run._fit_result(outcome, candidate.params, run.splits[split])
+                candidate.fits[split] = fit
+                candidate.n_left -= 1
+                if candidate.n_left == 0:
+                    self._complete(candidate)
+        # Every candidate is complete: tell the rest (stopping counters, verbose).
+        while self._tell_next():
+            pass
+        self._write_journal()
+
+    def results(self):
+        """``(params, fits, iter)`` of the distinct candidates, in proposal order."""
+        rows = [c for c in self.candidates if c.twin is None]
+        fits = [fit for c in rows for fit in c.fits]
+        return [c.params for c in rows], fits, [c.batch.index for c in rows]
+
+    # -- asking --------------------------------------------------------------------
+    def _may_ask(self):
+        run, scheduler = self.run, self.run.scheduler
+        return (
+            not self.exhausted
+            and self.n_distinct < self.budget
+            and not self.queue
+            and scheduler.has_room()
+            and not run.should_stop()
+            and not self.optimizer.should_stop()
+        )
+
+    def _ready_to_ask(self):
+        """Tell what the next proposal may know; whether it can be made now."""
+        if self.asynchronous:
+            return self.optimizer.can_ask()
+        need = max(0, len(self.candidates) - self.max_pending)
+        while self.n_told < need:
+            if not self._tell_next():
+                return False
+        while not self.optimizer.can_ask():
+            if not self._tell_next():
+                return False
+        return True
+
+    def _ask(self):
+        space, optimizer = self.space, self.optimizer
+        n = min(optimizer.next_batch_size(), self.budget - self.n_distinct)
+        with single_blas_thread():
+            ids, X = optimizer.ask_ids(n)
+        batch = _Batch(len(self.batches))
+        self.batches.append(batch)
+        new = self._add(batch, ids, X)
+        if not new:
+            # Only candidates seen before: they cost no budget. An optimizer that
+            # keeps repeating itself gets random unseen ones.
+            self.n_stale += 1
+            if self.n_stale <= _MAX_REPEATS:
+                return
+            X = _random_unseen(space, n, self.by_key, self.fill_rng)
+            if len(X) == 0:
+                warnings.warn(
+                    f"The search space holds no candidate that was not evaluated "
+                    f"yet: stopping after {self.n_distinct} distinct candidates "
+                    f"out of n_iter={self.budget}.",
+                    UserWarning,
+                )
+                self.exhausted = True
+                return
+            batch = _Batch(len(self.batches))
+            self.batches.append(batch)
+            new = self._add(batch, [None] * len(X), X)
+        self.n_stale = 0
+        self._start(batch, new)
+
+    def _add(self, batch, ids, X):
+        """Register the rows of one ask; return the new (unseen) candidates."""
+        new = []
+        for i, x, key in zip(ids, X, self.space.keys(X)):
+            candidate = _Candidate(i, x, key, batch)
+            twin = self.by_key.get(key)
+            if twin is not None:
+                candidate.twin = twin
+                twin.copies.append(candidate)
+            else:
+                self.by_key[key] = candidate
+                new.append(candidate)
+            self.candidates.append(candidate)
+            batch.candidates.append(candidate)
+            batch.n_untold += 1
+        if self.asynchronous:
+            for candidate in batch.candidates:
+                if candidate.twin is not None and candidate.complete:
+                    self._tell(candidate)
+        return new
+
+    def _start(self, batch, new):
+        """Read ``new`` candidates from the checkpoint, or queue their fits."""
+        run = self.run
+        self.n_distinct += len(new)
+        params = self.space.decode(np.array([c.x for c in new]))
+        for candidate, p in zip(new, params):
+            candidate.params = p
+        keys = [c.key for c in new]
+        recorded = None
+        if run.journal is not None:
+            recorded = (
+                run.journal.lookup(keys)
+                if self.asynchronous
+                else run.journal.replay(keys)
+            )
+        n_splits = len(run.splits)
+        if recorded is not None:
+            batch.recorded = True
+            for k, candidate in enumerate(new):
+                candidate.fits = recorded[k * n_splits : (k + 1) * n_splits]
+                self._complete(candidate)
+            return
+        for candidate in new:
+            candidate.fits = [None] * n_splits
+            candidate.n_left = n_splits
+            # Candidate-major, as scikit-learn's evaluate_candidates orders them.
+            self.queue.extend((candidate, k) for k in range(n_splits))
+
+    def _submit(self, candidate, split):
+        run = self.run
+        rows = [c for c in candidate.batch.candidates if c.twin is None]
+        run.submit_fit(
+            (candidate, split),
+            candidate.params,
+            split,
+            (rows.index(candidate), len(rows)),
+        )
+
+    # -- telling -------------------------------------------------------------------
+    def _complete(self, candidate):
+        candidate.loss = self.run.loss_of(candidate.fits)
+        if self.asynchronous:
+            self._tell(candidate)
+            for copy in candidate.copies:
+                self._tell(copy)
+
+    def _tell_next(self):
+        """Reproducible mode: tell the next candidate in order, if complete."""
+        if self.asynchronous or self.n_told >= len(self.candidates):
+            return False
+        candidate = self.candidates[self.n_told]
+        if not candidate.complete:
+            return False
+        self.n_told += 1
+        self._tell(candidate)
+        return True
+
+    def _tell(self, candidate):
+        run = self.run
+        twin = candidate.twin
+        loss = (twin if twin is not None else candidate).loss
+        with single_blas_thread():
+            if candidate.id is None:  # a random fill: outside information
+                self.optimizer.tell(candidate.x[None], [loss])
+            else:
+                self.optimizer.tell_ids([candidate.id], [loss])
+        if twin is None:
+            run.state.record([candidate.key], [loss], _first_error(candidate), [True])
+        batch = candidate.batch
+        batch.n_untold -= 1
+        if batch.n_untold == 0:
+            run.batch_done(len(batch.candidates), batch.recorded)
+            self._write_journal()
+
+    def _write_journal(self):
+        """Append the finished batches to the checkpoint, in the order asked."""
+        journal = self.run.journal
+        if journal is None:
+            return
+        while self.journal_next < len(self.batches):
+            batch = self.batches[self.journal_next]
+            new = [c for c in batch.candidates if c.twin is None]
+            if not all(c.loss is not None for c in new):
+                return
+            self.journal_next += 1
+            if batch.recorded or not new:
+                continue
+            fits = [fit for c in new for fit in c.fits]
+            journal.append(
+                [c.key for c in new],
+                [c.params for c in new],
+                fits,
+                len(fits) // len(new),
+            )
+
+
+def _first_error(candidate):
+    return next((fit["fit_error"] for fit in candidate.fits if fit["fit_error"]), None)
+
+
+def _unseen_rows(keys, seen):
+    """Rows of the first occurrence of each key not in ``seen``."""
+    rows, batch = [], set()
+    for row, key in enumerate(keys):
+        if key not in seen and key not in batch:
+            batch.add(key)
+            rows.append(row)
+    return rows
+
+
+def _random_unseen(space, n, seen, rng):
+    """Up to ``n`` random candidates whose key is not in ``seen`` (none: exhausted)."""
+    rows, keys = [], set()
+    for _ in range(_MAX_RANDOM_DRAWS):
+        X = space.sample(n, rng)
+        for x, key in zip(X, space.keys(X)):
+            if key not in seen and key not in keys and len(rows) < n:
+                keys.add(key)
+                rows.append(x)
+        if len(rows) == n:
+            break
+    return np.asarray(rows, dtype=float).reshape(-1, space.n_dims)
