@@ -4,7 +4,7 @@
 
 The file is JSON lines (one JSON document per line, UTF-8), readable without skhpo::
 
-    {"format": "skhpo-checkpoint", "version": 1, "search": "BayesSearchCV",
+    {"format": "skhpo-checkpoint", "version": 2, "search": "BayesSearchCV",
      "skhpo_version": "...", "seed": 1234, "n_splits": 5, "fingerprint": {...}}
     {"batch": 0, "keys": [...], "params": [...], "fits": [[{...}, ...], ...]}
     {"batch": 1, ...}
@@ -21,13 +21,20 @@ number or a ``{metric: number}`` dict, ``fit_time``, ``score_time``,
 Non-finite numbers are written as the strings ``"nan"``, ``"inf"`` and ``"-inf"``,
 so that any JSON parser reads the file.
 
-A line is appended, flushed and synced to disk (``os.fsync``) when its batch ends,
-before the next batch starts. A crash in the middle of a write leaves a last line
-without its newline: reading ignores it and the next append cuts it off, so at most
-the batch that was running is lost.
+Besides them, each fit is recorded on a line of its own as soon as it ends::
+
+    {"fit": [key, split], "result": {...}}
+
+Every line is appended, flushed and synced to disk (``os.fsync``) when it is
+written: a fit's line when the fit ends, a batch's line when its last candidate is
+told to the optimizer. A crash in the middle of a write leaves a last line without
+its newline: reading ignores it and the next append cuts it off, so a search killed
+with ``kill -9`` loses only the fits that were running; a resumed one reads the
+finished fits of an unfinished batch back from their own lines.
 
 Resuming replays the search: the strategy runs again from the same seed, and each
-batch found in the journal gets its recorded results instead of being fitted, so
+batch found in the journal gets its recorded results instead of being fitted (and
+each fit found on a line of its own is not fitted again), so
 the optimizer sees exactly the losses it saw the first time and asks for the same
 candidates. The final ``cv_results_`` is therefore that of an uninterrupted run.
 """
@@ -42,7 +49,9 @@ from numbers import Integral, Real
 import numpy as np
 
 _FORMAT = "skhpo-checkpoint"
-_VERSION = 1
+# Version 2 (skhpo's own scheduler): records of single fits besides those of whole
+# batches, and batches proposed while earlier ones run (max_pending).
+_VERSION = 2
 # How every header line starts (json.dumps keeps the key order of new_header).
 _MAGIC = b'{"format":"skhpo-checkpoint"'
 # Search parameters that may change between a run and its resumption: they decide
@@ -250,6 +259,7 @@ class Journal:
         self.path = os.fspath(path)
         self._check_seed = check_seed
         self.records = []  # finished batches, in order
+        self.fits = {}  # (candidate key as JSON text, split) -> a finished fit
         self.position = 0  # next record to replay
         self._by_key = {}  # candidate key (JSON text) -> its recorded fits
         self._n_indexed = 0  # records in _by_key
@@ -263,9 +273,13 @@ class Journal:
         for i, line in enumerate(lines[1:]):
             try:
                 record = json.loads(line)
-                if record.get("batch") != i or len(record["keys"]) != len(
-                    record["fits"]
-                ):
+                if "fit" in record:
+                    key, split = record["fit"]
+                    self.fits[json.dumps(key), int(split)] = record["result"]
+                    continue
+                if record.get("batch") != len(self.records) or len(
+                    record["keys"]
+                ) != len(record["fits"]):
                     raise ValueError
             except (ValueError, KeyError, TypeError, AttributeError):
                 if i == len(lines) - 2:
@@ -363,6 +377,22 @@ class Journal:
             )
         self.position += 1
         return [decode_fit(fit) for fits in record["fits"] for fit in fits]
+
+    def append_fit(self, key, split, fit):
+        """Record one finished fit, durably, as soon as it ends.
+
+        A search killed in the middle of a batch loses only the fits that were
+        running: a resumed one reads the others back (:meth:`recorded_fit`).
+        """
+        (json_key,) = _json_keys([key])
+        self._write_line({"fit": [json_key, int(split)], "result": encode_fit(fit)})
+        self.fits[json.dumps(json_key), int(split)] = None  # not needed again
+
+    def recorded_fit(self, key, split):
+        """The fit of ``key`` on ``split`` recorded by an interrupted run, or None."""
+        (json_key,) = _json_keys([key])
+        record = self.fits.get((json.dumps(json_key), int(split)))
+        return None if record is None else decode_fit(record)
 
     def lookup(self, keys):
         """The recorded fits of ``keys`` wherever they are in the journal, or None.

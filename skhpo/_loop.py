@@ -133,6 +133,8 @@ class AskTellLoop:
                 candidate, split = outcome.task_id
                 fit = run._fit_result(outcome, candidate.params, run.splits[split])
                 candidate.fits[split] = fit
+                if run.journal is not None:
+                    run.journal.append_fit(candidate.key, split, fit)
                 candidate.n_left -= 1
                 if candidate.n_left == 0:
                     self._complete(candidate)
@@ -247,9 +249,16 @@ class AskTellLoop:
             return
         for candidate in new:
             candidate.fits = [None] * n_splits
-            candidate.n_left = n_splits
-            # Candidate-major, as scikit-learn's evaluate_candidates orders them.
-            self.queue.extend((candidate, k) for k in range(n_splits))
+            for k in range(n_splits):
+                # A fit finished before the search was interrupted is read back.
+                if run.journal is not None:
+                    candidate.fits[k] = run.journal.recorded_fit(candidate.key, k)
+                if candidate.fits[k] is None:
+                    candidate.n_left += 1
+                    # Candidate-major, as scikit-learn's evaluate_candidates does.
+                    self.queue.append((candidate, k))
+            if candidate.n_left == 0:
+                self._complete(candidate)
 
     def _submit(self, candidate, split):
         run = self.run

@@ -549,17 +549,24 @@ class _SearchRun:
         scheduler = self.scheduler
         n, n_splits = len(candidates), len(splits)
         # candidate-major, as scikit-learn's evaluate_candidates orders them
-        tasks = deque((i, k) for i in range(n) for k in range(n_splits))
+        tasks = deque()
         fits = [None] * (n * n_splits)
+        for i in range(n):
+            for k in range(n_splits):
+                if self.journal is not None:  # finished before an interruption
+                    fits[i * n_splits + k] = self.journal.recorded_fit(keys[i], k)
+                if fits[i * n_splits + k] is None:
+                    tasks.append((i, k))
         while tasks or scheduler.n_running:
             while tasks and scheduler.has_room():
                 i, k = tasks.popleft()
                 self.submit_fit((i, k), candidates[i], k, (i, n), splits)
             for outcome in scheduler.wait():
                 i, k = outcome.task_id
-                fits[i * n_splits + k] = self._fit_result(
-                    outcome, candidates[i], splits[k]
-                )
+                fit = self._fit_result(outcome, candidates[i], splits[k])
+                fits[i * n_splits + k] = fit
+                if self.journal is not None:
+                    self.journal.append_fit(keys[i], k, fit)
         if self.journal is not None:
             self.journal.append(keys, candidates, fits, n_splits)
         return fits

@@ -35,7 +35,7 @@ class CountingQuadratic(QuadraticClassifier):
         cls.n_fits += 1
         if cls.checkpoint is not None:
             with open(cls.checkpoint, "rb") as f:
-                cls.records_seen.append(f.read().count(b"\n") - 1)
+                cls.records_seen.append(len(_batch_lines(f.read())) - 1)
         return super().fit(X, y, sample_weight=sample_weight)
 
 
@@ -57,7 +57,12 @@ def _search(SearchCV, **params):
 
 
 def _lines(path):
-    return path.read_bytes().split(b"\n")[:-1]
+    """The header and the batch records; the records of single fits left out."""
+    return _batch_lines(path.read_bytes())
+
+
+def _batch_lines(data):
+    return [line for line in data.split(b"\n")[:-1] if not line.startswith(b'{"fit"')]
 
 
 def _keep_batches(path, n_batches, torn=b""):
@@ -143,8 +148,8 @@ def test_an_interrupted_last_record_is_ignored_and_cut_off(SearchCV, data, tmp_p
     _keep_batches(path, 1, torn=record[: len(record) // 2])
     resumed = _search(SearchCV, checkpoint=path).fit(X, y)
     assert_same_results(first.cv_results_, resumed.cv_results_, times=False)
-    lines = _lines(path)
-    assert len(lines) == len(complete.split(b"\n")) - 1
+    lines = path.read_bytes().split(b"\n")[:-1]
+    assert len(_lines(path)) == len(_batch_lines(complete))
     assert all(json.loads(line) for line in lines)  # no glued, half-written line
 
 
@@ -270,7 +275,7 @@ def test_a_garbled_last_record_counts_as_interrupted(data, tmp_path):
     resumed = _search(BayesSearchCV, checkpoint=path).fit(X, y)
     assert CountingQuadratic.n_fits == len(json.loads(lines[-1])["keys"]) * 2 + 1
     assert_same_results(first.cv_results_, resumed.cv_results_, times=False)
-    assert len(_lines(path)) == len(complete.split(b"\n")) - 1
+    assert len(_lines(path)) == len(_batch_lines(complete))
 
 
 def test_a_corrupted_record_raises(data, tmp_path):
@@ -341,9 +346,13 @@ def test_the_file_is_plain_json_lines(tmp_path):
     assert header["format"] == "skhpo-checkpoint"
     assert header["search"] == "BayesSearchCV"
     assert header["n_splits"] == 2
-    records = [json.loads(line, parse_constant=strict) for line in lines[1:]]
+    every = [json.loads(line, parse_constant=strict) for line in lines[1:]]
+    records = [r for r in every if "batch" in r]
     fits = [fit for r in records for cand in r["fits"] for fit in cand]
     assert len(fits) == len(search.cv_results_["params"]) * 2
+    # Each fit also has a line of its own, written as it ended.
+    singles = [r["result"] for r in every if "fit" in r]
+    assert sorted(map(json.dumps, singles)) == sorted(map(json.dumps, fits))
     failed = [fit for fit in fits if fit["fit_error"] is not None]
     assert failed and all("ValueError" in fit["fit_error"] for fit in failed)
     assert all(fit["test_scores"]["acc"] == "nan" for fit in failed)
@@ -413,3 +422,26 @@ def test_an_asynchronous_search_reads_back_what_it_proposes_again(
     again = _search(SearchCV, checkpoint=path, scheduling="asynchronous").fit(X, y)
     assert CountingQuadratic.n_fits == 1  # the refit
     assert_same_results(first.cv_results_, again.cv_results_, times=False)
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_finished_fits_of_unfinished_batches_are_read_back(SearchCV, data, tmp_path):
+    # As after a kill -9: the first batch is recorded whole, the later ones only
+    # as the lines of their finished fits. None of them is fitted again.
+    X, y = data
+    path = tmp_path / "search.jsonl"
+    first = _search(SearchCV, checkpoint=path).fit(X, y)
+    lines = path.read_bytes().split(b"\n")[:-1]
+    n_batches = 0
+    kept = [lines[0]]
+    for line in lines[1:]:
+        is_batch = not line.startswith(b'{"fit"')
+        n_batches += is_batch
+        if not is_batch or n_batches <= 1:
+            kept.append(line)
+    path.write_bytes(b"\n".join(kept) + b"\n")
+    CountingQuadratic.n_fits = 0
+    resumed = _search(SearchCV, checkpoint=path).fit(X, y)
+    assert CountingQuadratic.n_fits == 1  # the refit
+    assert_same_results(first.cv_results_, resumed.cv_results_, times=False)
+    assert len(_lines(path)) == n_batches + 1  # the batches are recorded again
