@@ -22,6 +22,8 @@ one worker          in this process, when :meth:`~Scheduler.wait`  a worker proc
                                                                     below
 dask distributed    as a future of the backend's ``Client``; the   abandoned
                     payload is scattered to every worker once
+ray                 as a Ray task; the payload is put in Ray's     the worker is
+                    object store once                               ended
 anything else       in rounds through ``joblib.Parallel``          not enforced
 ==================  ============================================  =================
 
@@ -162,6 +164,8 @@ class Scheduler:
             self._executor = _ThreadExecutor(shared, self.n_workers)
         elif hasattr(backend, "client") and "Dask" in self.backend:
             self._executor = _DaskExecutor(shared, self.n_workers, backend.client)
+        elif self.backend == "RayBackend":
+            self._executor = _RayExecutor(shared)
         else:
             self._executor = _RoundsExecutor(shared, self.n_workers, n_jobs)
         self.timeouts_enforced = not isinstance(self._executor, _RoundsExecutor)
@@ -540,6 +544,62 @@ class _DaskExecutor(_Executor):
             future.cancel()
         self.futures = {}
         self.client.cancel([self.shared])
+
+
+class _RayExecutor(_Executor):
+    """Ray tasks, behind the ``ray`` joblib backend (``ray.util.joblib``).
+
+    The payload is put in Ray's object store once: every task gets a reference,
+    which each worker node reads from its local store. Past ``fit_timeout`` a task
+    is cancelled with ``force=True``, which ends the worker process running it.
+    """
+
+    def __init__(self, shared):
+        import ray
+
+        self.ray = ray
+        self.shared = ray.put(shared)
+        # No retry: a fit that crashes its worker is one failed fit, not three.
+        self.remote = ray.remote(max_retries=0)(_run_with)
+        self.refs = {}  # ObjectRef -> task_id
+        self.by_task = {}
+
+    def submit(self, task_id, fn, args):
+        ref = self.remote.remote(self.shared, fn, args)
+        self.refs[ref] = task_id
+        self.by_task[task_id] = ref
+
+    def wait(self, timeout):
+        if not self.refs:
+            return []
+        refs = list(self.refs)
+        ready, _ = self.ray.wait(refs, num_returns=1, timeout=timeout)
+        if ready:  # and whatever else is done by now
+            ready, _ = self.ray.wait(refs, num_returns=len(refs), timeout=0)
+        outcomes = []
+        for ref in ready:
+            task_id = self.refs.pop(ref)
+            self.by_task.pop(task_id, None)
+            try:
+                outcomes.append(Outcome(task_id, "ok", self.ray.get(ref)))
+            except self.ray.exceptions.RayTaskError as exc:
+                outcomes.append(_failure(task_id, exc))
+            except self.ray.exceptions.RayError as exc:  # a dead worker or node
+                outcomes.append(_failure(task_id, exc, status="crashed"))
+        return outcomes
+
+    def stop(self, task_id):
+        ref = self.by_task.pop(task_id, None)
+        if ref is None:
+            return False
+        self.refs.pop(ref, None)
+        self.ray.cancel(ref, force=True)
+        return True
+
+    def close(self):
+        for ref in list(self.refs):
+            self.ray.cancel(ref, force=True)
+        self.refs, self.by_task = {}, {}
 
 
 class _RoundsExecutor(_Executor):
