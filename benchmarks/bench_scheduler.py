@@ -271,7 +271,7 @@ def report(results, path):
         "| method | candidates | fits | n_jobs=1 (s) | n_jobs=2 (s) | speedup |",
         "|---|---|---|---|---|---|",
     ]
-    for row in results["speedup"]:
+    for row in results.get("speedup", []):
         if row["status"] != "ok":
             lines.append(f"| {row['method']} | {row['reason']} | | | | |")
             continue
@@ -304,7 +304,7 @@ def report(results, path):
         "| method | " + " | ".join(str(n) for n in results["sizes"]) + " |",
         "|---|" + "---|" * len(results["sizes"]),
     ]
-    for name in dict.fromkeys(row["method"] for row in results["overhead"]):
+    for name in dict.fromkeys(row["method"] for row in results.get("overhead", [])):
         cells = []
         for n in results["sizes"]:
             row = next(
@@ -321,7 +321,7 @@ def report(results, path):
         "| method | fault | status | outcome | seconds |",
         "|---|---|---|---|---|",
     ]
-    for row in results["faults"]:
+    for row in results.get("faults", []):
         seconds = f"{row['seconds']:.1f}" if "seconds" in row else "-"
         lines.append(
             f"| {row['method']} | {row['fault']} | {row['status']} | "
@@ -341,7 +341,15 @@ def main(argv=None):
     parser.add_argument("--dask-sleep", type=float, default=1.0)
     parser.add_argument("--skip", nargs="*", default=[])
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument(
+        "--report", type=Path, help="rebuild the report of a saved JSON file"
+    )
     args = parser.parse_args(argv)
+    if args.report:
+        results = json.loads(args.report.read_text())
+        report(results, args.report.with_suffix(".md"))
+        print(args.report.with_suffix(".md").read_text())
+        return
 
     X, y = make_classification(n_samples=120, n_features=5, random_state=0)
     methods = ["RandomizedSearchCV", *SKHPO]

@@ -98,6 +98,7 @@ class AskTellLoop:
     def __init__(self, run, optimizer, budget, *, asynchronous, max_pending):
         self.run = run
         self.optimizer = optimizer
+        optimizer.asynchronous = asynchronous
         self.budget = budget
         self.asynchronous = asynchronous
         self.max_pending = max_pending

@@ -640,3 +640,46 @@ def test_verbose_prints_each_batch_with_the_best_score_and_time(
     elapsed = [float(match[3]) for match in found]
     assert best == sorted(best) and elapsed == sorted(elapsed)
     assert best[-1] == pytest.approx(search.best_score_, rel=1e-4)
+
+
+# -- the asynchronous mode keeps BaseSearchCV's behaviour ----------------------------
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_asynchronous_multimetric_refit_by_name(SearchCV, small_data):
+    with parallel_backend("threading", n_jobs=2):
+        search = make_search(
+            SearchCV,
+            JitteryQuadratic(noise=0.1),
+            scoring={"acc": "accuracy", "bal": "balanced_accuracy"},
+            refit="bal",
+            scheduling="asynchronous",
+        ).fit(*small_data)
+    scores = search.cv_results_["mean_test_bal"][_top_rows(search)]
+    assert search.best_score_ == np.max(scores)
+    assert hasattr(search, "best_estimator_") and search.multimetric_
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_asynchronous_failures_are_recorded_and_avoided(SearchCV, small_data):
+    estimator = QuadraticClassifier(fail_when=fails_above_half)
+    search = make_search(SearchCV, estimator, n_iter=16, scheduling="asynchronous")
+    with parallel_backend("threading", n_jobs=2), pytest.warns(FitFailedWarning):
+        search.fit(*small_data)
+    scores = search.cv_results_["mean_test_score"]
+    a = np.array([p["a"] for p in search.cv_results_["params"]])
+    assert np.all(np.isnan(scores[a > 0.5])) and np.all(np.isfinite(scores[a <= 0.5]))
+    assert search.best_params_["a"] <= 0.5
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_asynchronous_error_score_raise_propagates(SearchCV, small_data):
+    search = make_search(
+        SearchCV,
+        QuadraticClassifier(fail_when=always),
+        error_score="raise",
+        scheduling="asynchronous",
+    )
+    with (
+        parallel_backend("threading", n_jobs=2),
+        pytest.raises(ValueError, match="fails here on purpose"),
+    ):
+        search.fit(*small_data)

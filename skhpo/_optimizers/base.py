@@ -138,6 +138,9 @@ class Optimizer:
         self._n_ids = 0  # ids handed out by ask_ids
         self._pending = {}  # id -> (its _Batch, row), until told
         self._batches = deque()  # _whole_batches: batches not yet handed to _tell
+        # Set by a caller that does not need reproducible proposals (results told
+        # as they finish): an algorithm may then propose more eagerly.
+        self.asynchronous = False
 
     # Whether _tell needs each asked batch complete and in the order asked.
     _whole_batches = False

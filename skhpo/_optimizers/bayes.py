@@ -207,7 +207,13 @@ class GaussianProcessBO(Optimizer):
         return remaining if remaining > 0 else self.batch_size
 
     def can_ask(self) -> bool:
-        """Not before the initial design is told: the first model needs all of it."""
+        """Not before the initial design is told: the first model needs all of it.
+
+        Asynchronously, at once: with no model yet, ``_ask`` extends the Sobol
+        design, so that many workers are not left idle by the slowest design fit.
+        """
+        if self.asynchronous:
+            return True
         design_left = self._n_design < self.n_initial_points
         return design_left or len(self.y_) >= self.n_initial_points
 
@@ -248,8 +254,9 @@ class GaussianProcessBO(Optimizer):
             out.append(self._design(n_design))
         n_model = n - max(n_design, 0)
         if n_model > 0:
-            if self._gp is None:
-                # No finite loss yet: nothing to model, continue the Sobol design.
+            if self._gp is None or len(self.y_) < self.n_initial_points:
+                # No finite loss yet, or (asynchronously) the design still
+                # running: nothing to model, continue the Sobol design.
                 out.append(self._design(n_model))
             else:
                 out.append(self._ask_model(n_model))
