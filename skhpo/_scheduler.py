@@ -53,7 +53,7 @@ from typing import Any
 import joblib
 from joblib.externals.loky import ProcessPoolExecutor
 
-from skhpo.utils._fixes import active_joblib_backend
+from skhpo.utils._fixes import active_joblib_backend, cloudpickle
 
 # How long ``wait`` sleeps between checks of the deadlines when nothing finishes.
 _POLL = 0.05
@@ -109,8 +109,8 @@ class Outcome:
 _PAYLOADS: OrderedDict = OrderedDict()  # token -> payload, in each worker process
 
 
-def _install(token, payload):
-    _PAYLOADS[token] = payload
+def _install(token, blob):
+    _PAYLOADS[token] = cloudpickle.loads(blob)
     _PAYLOADS.move_to_end(token)
     while len(_PAYLOADS) > _MAX_PAYLOADS:
         _PAYLOADS.popitem(last=False)
@@ -121,14 +121,29 @@ def _uninstall(token):
     _PAYLOADS.pop(token, None)
 
 
-def _run_installed(token, fn, args):
+def _run_installed(token, fn, blob):
     if token not in _PAYLOADS:
         raise RuntimeError("the payload of the search did not reach this worker")
-    return fn(_PAYLOADS[token], *args)
+    return fn(_PAYLOADS[token], *cloudpickle.loads(blob))
 
 
 def _run_with(payload, fn, args):
     return fn(payload, *args)
+
+
+def _run_pickled(payload, fn, blob):
+    return fn(payload, *cloudpickle.loads(blob))
+
+
+def _dumps(obj) -> bytes:
+    """Pickle ``obj`` now, in the calling thread.
+
+    Executors that pickle in a background thread (loky's queue feeder, dask's
+    event loop) would otherwise read objects the caller may change meanwhile (a
+    search sets its fitted attributes as it goes): "dictionary changed size
+    during iteration", as scikit-learn's evaluate_candidates also guards against.
+    """
+    return cloudpickle.dumps(obj)
 
 
 # -- the scheduler --------------------------------------------------------------------
@@ -385,7 +400,7 @@ class _ProcessExecutor(_Executor):
     """``n_workers`` processes, each its own pool, so one can die or be ended alone."""
 
     def __init__(self, shared, n_workers):
-        self.shared = shared
+        self.shared = _dumps(shared)  # pickled once, sent to each process
         self.token = (os.getpid(), next(_TOKENS))
         self.env = _worker_env(n_workers)
         self.done = queue.Queue()
@@ -419,7 +434,7 @@ class _ProcessExecutor(_Executor):
             install.add_done_callback(lambda f: self._installed(task_id, slot, f))
         else:
             self.started[task_id] = time.monotonic()
-        future = slot.pool.submit(_run_installed, self.token, fn, args)
+        future = slot.pool.submit(_run_installed, self.token, fn, _dumps(args))
         future.add_done_callback(lambda f: self._finished(task_id, slot, f))
 
     def _installed(self, task_id, slot, future):
@@ -511,7 +526,9 @@ class _DaskExecutor(_Executor):
 
     def submit(self, task_id, fn, args):
         start = time.monotonic()
-        future = self.client.submit(_run_with, self.shared, fn, args, pure=False)
+        future = self.client.submit(
+            _run_pickled, self.shared, fn, _dumps(args), pure=False
+        )
         self.futures[task_id] = future
         future.add_done_callback(lambda f: self._finished(task_id, f, start))
 

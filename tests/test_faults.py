@@ -121,9 +121,12 @@ def test_sigkill_in_a_batch_loses_only_the_running_fit(data, tmp_path):
         estimator, SPACE, checkpoint=checkpoint, **SEARCH
     ).fit(X, y)
     # Every finished fit was recorded: only the fit running at the kill and those
-    # not started are fitted, plus the refit.
+    # not started are fitted, plus the refit. (The kill may land after a fit
+    # logged itself but before its record was written: it was still running for
+    # the search, and is fitted again.)
     n_total = 4 * N_FITS_PER_BATCH  # 16 candidates, cv=2
-    assert _count_lines(fit_log) - n_fits == n_total - n_fits + 1
+    redone = _count_lines(fit_log) - n_fits - 1
+    assert redone - (n_total - n_fits) in (0, 1)
 
     plain = EvolutionarySearchCV(FaultyQuadratic(noise=0.1), SPACE, **SEARCH)
     plain.fit(X, y)

@@ -15,6 +15,7 @@ from skhpo._scheduler import Scheduler
 from skhpo.utils._testing import (
     CountedPayload,
     die_task,
+    echo_task,
     raise_task,
     sleep_task,
 )
@@ -164,3 +165,18 @@ def test_scheduler_knows_nothing_of_strategies():
     text = source.read_text()
     for name in ("sklearn", "_optimizers", "SearchCV", "space"):
         assert f"import {name}" not in text and f"from {name}" not in text
+
+
+@pytest.mark.parametrize("backend", ["loky", "threading"])
+def test_what_a_process_receives_is_pickled_at_submission(backend):
+    # loky pickles in a background thread: objects the caller changes after
+    # submitting (a search sets its attributes as it goes) must not be read then.
+    payload, item = {"version": 1}, {"version": 1}
+    with parallel_config(backend=backend), Scheduler(n_jobs=2, shared=payload) as s:
+        s.submit("task", echo_task, item)
+        item["version"] = 2
+        item.update({k: k for k in range(1000)})  # resized while in flight
+        (outcome,) = s.wait()
+    assert outcome.ok
+    if backend == "loky":
+        assert outcome.value == ({"version": 1}, {"version": 1})

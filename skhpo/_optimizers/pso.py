@@ -92,8 +92,12 @@ class ParticleSwarm(Optimizer):
         Number of particles restarted after the swarm collapsed.
     """
 
-    # An update (a generation, a step of the swarm) needs its whole batch: see base.
-    _whole_batches = True
+    @property
+    def _whole_batches(self):
+        # A synchronous step moves the swarm from its whole previous step; the
+        # asynchronous swarm moves each particle once its own result is in
+        # (Venter & Sobieszczanski-Sobieski, 2006): see _ask_async, _tell_async.
+        return not self.asynchronous
 
     def __init__(
         self,
@@ -155,6 +159,8 @@ class ParticleSwarm(Optimizer):
         self._moved = None  # (k,) particle of each asked row, -1 for extras
         self._n_stale = 0
         self._seen = set()
+        self._busy = np.zeros(s, dtype=bool)  # asynchronous: position pending
+        self._by_row = {}  # asynchronous: asked row (bytes) -> [particle or -1]
 
     def next_batch_size(self) -> int:
         """One swarm step: ``n_particles`` points."""
@@ -171,6 +177,8 @@ class ParticleSwarm(Optimizer):
     def _ask(self, n: int) -> np.ndarray:
         if self._x is None:
             self._init_swarm()
+        if self.asynchronous:
+            return self._ask_async(n)
         s = self.n_particles
         # Particles not evaluated yet go first, at their current position ...
         fresh = np.flatnonzero(~self._evaluated)[:n]
@@ -189,6 +197,34 @@ class ParticleSwarm(Optimizer):
             X = np.vstack([X, self.random_state.uniform(size=(n_extra, self.n_dims))])
             idx = np.concatenate([idx, np.full(n_extra, -1)])
         self._asked, self._moved = X, idx
+        return X
+
+    def _ask_async(self, n: int) -> np.ndarray:
+        """Particles whose last position is told: fresh ones first, then moves.
+
+        Each moving particle follows its own best and the best found so far, with
+        whatever results have arrived; a particle still being evaluated stays put.
+        More points than free particles are uniform extras.
+        """
+        s = self.n_particles
+        free = ~self._busy
+        fresh = np.flatnonzero(free & ~self._evaluated)[:n]
+        ring = (self._cursor + np.arange(s)) % s
+        movable = ring[(free & self._evaluated)[ring]]
+        move = movable[: n - len(fresh)]
+        if len(move):
+            self._cursor = int(move[-1] + 1) % s
+            self._move(move)
+        idx = np.concatenate([fresh, move]).astype(int)
+        X = self._x[idx]
+        n_extra = n - len(idx)
+        if n_extra > 0:
+            X = np.vstack([X, self.random_state.uniform(size=(n_extra, self.n_dims))])
+            idx = np.concatenate([idx, np.full(n_extra, -1)])
+        X = np.clip(X, 0.0, 1.0)
+        self._busy[idx[idx >= 0]] = True
+        for row, i in zip(X, idx):
+            self._by_row.setdefault(row.tobytes(), []).append(int(i))
         return X
 
     def _init_swarm(self) -> None:
@@ -247,6 +283,9 @@ class ParticleSwarm(Optimizer):
         self._seen.update(keys)
         if self._x is None:
             self._init_swarm()
+        if self.asynchronous:
+            self._tell_async(X, loss)
+            return
         if self._asked is not None and np.array_equal(X, self._asked):
             idx = self._moved
             self._asked = self._moved = None
@@ -263,10 +302,28 @@ class ParticleSwarm(Optimizer):
         else:
             self._inject(X, loss)
 
+    def _tell_async(self, X: np.ndarray, loss: np.ndarray) -> None:
+        """Each told row updates its own particle, in any order."""
+        for x, f in zip(X, loss):
+            key = np.asarray(x, dtype=float).tobytes()
+            owners = self._by_row.get(key)
+            i = owners.pop(0) if owners else None
+            if owners == []:
+                del self._by_row[key]
+            if i is None or i < 0:  # a random fill, an extra: outside information
+                self._inject(x[None], np.array([f]))
+                continue
+            if f < self._f_p[i] or not self._evaluated[i]:
+                self._p[i], self._f_p[i] = x, f
+            self._evaluated[i] = True
+            self._busy[i] = False
+        if self._collapsed():
+            self._reinitialise()
+
     def _inject(self, X: np.ndarray, loss: np.ndarray) -> None:
         """Unpaired points: positions of particles never evaluated, else better
         personal bests for the particles whose own is worst."""
-        pending = np.zeros(self.n_particles, dtype=bool)
+        pending = self._busy.copy()
         if self._moved is not None:
             pending[self._moved[self._moved >= 0]] = True
         for r in np.argsort(loss, kind="stable"):
@@ -295,6 +352,7 @@ class ParticleSwarm(Optimizer):
         """Restart the worse half of the swarm at uniform random positions."""
         order = np.argsort(self._f_p, kind="stable")
         worse = np.sort(order[(self.n_particles + 1) // 2 :])
+        worse = worse[~self._busy[worse]]  # asynchronous: not those still pending
         x = self.random_state.uniform(size=(len(worse), self.n_dims))
         self._x[worse] = self._p[worse] = x
         self._v[worse] = self._initial_velocity(x)

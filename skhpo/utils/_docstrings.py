@@ -109,9 +109,9 @@ max_pending : int, default=2
     In the reproducible mode, how many of the latest candidates a new proposal
     may be made without waiting for; their fits keep the workers busy
     meanwhile. Up to ``max_pending + 1`` batches of candidates are evaluated at
-    once: raise it on many workers (with ``cv=5``, about ``n_workers / 5``), at
-    some cost in what each proposal knows. ``0`` proposes each batch only once
-    every earlier one is finished.
+    once. A larger value keeps more workers busy, at some cost in what each
+    proposal knows; on a cluster, prefer ``scheduling="asynchronous"``. ``0``
+    proposes each batch only once every earlier one is finished.
 """,
     "shared_attributes": """
 best_estimator_ : estimator

@@ -50,12 +50,19 @@ __all__ = [
     "BaseSearchCV",
     "Interval",
     "StrOptions",
+    "cloudpickle",
     "fit_context",
 ]
 fit_context = _fit_context
 
 
 # -- joblib --------------------------------------------------------------------------
+try:  # joblib >= 1.5 depends on cloudpickle instead of vendoring it
+    import cloudpickle
+except ImportError:  # pragma: no cover - joblib < 1.5
+    from joblib.externals import cloudpickle
+
+
 def active_joblib_backend():
     """The joblib backend in force and its default ``n_jobs`` (``parallel_config``).
 

@@ -281,3 +281,8 @@ def die_task(shared):
 
 def raise_task(shared, message):
     raise ValueError(message)
+
+
+def echo_task(shared, item):
+    """Return what the worker received: the payload and the argument."""
+    return shared, item

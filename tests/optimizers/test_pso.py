@@ -12,7 +12,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from skhpo._optimizers.base import RandomSampler
 from skhpo._optimizers.pso import ParticleSwarm
 
-from ._functions import MINIMA, hartmann6, rastrigin, rosenbrock
+from ._functions import MINIMA, branin, hartmann6, rastrigin, rosenbrock
 
 MIXED_KINDS = ["real", "integer", "categorical", "real", "categorical"]
 MIXED_CHOICES = [0, 10, 5, 0, 2]
@@ -220,3 +220,27 @@ def test_a_small_discrete_space_keeps_bringing_new_points():
 def test_bad_arguments_raise_and_show_the_value(kwargs, match):
     with pytest.raises(ValueError, match=match):
         ParticleSwarm(3, **kwargs)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_asynchronous_swarm_moves_each_particle_on_its_own_result(seed):
+    # Results told one at a time, in a shuffled order, while others are pending:
+    # every told particle can move at once, and the swarm still beats random.
+    rng = np.random.RandomState(seed)
+    opt = ParticleSwarm(2, n_particles=8, random_state=seed)
+    opt.asynchronous = True
+    running, best = [], np.inf
+    for _ in range(120):
+        while len(running) < 4:
+            assert opt.can_ask()
+            ids, X = opt.ask_ids(1)
+            running.append((ids[0], X[0]))
+        i, x = running.pop(rng.randint(len(running)))
+        loss = float(branin(x[None])[0])
+        best = min(best, loss)
+        opt.tell_ids([i], [loss])
+    assert opt._busy.sum() == len(running)  # exactly the pending particles
+    random_best = [
+        branin(RandomSampler(2, random_state=s).ask(120)).min() for s in range(21)
+    ]
+    assert best < np.median(random_best)
