@@ -139,7 +139,9 @@ def timed_fit(search, X, y):
     return wall, n_candidates, n_candidates * n_splits, fit_score
 
 
-def speedup(X, y, sleep, n_iter, cv, backend, n_jobs_parallel, methods):
+def speedup(
+    X, y, sleep, n_iter, cv, backend, n_jobs_parallel, methods, scheduling=None
+):
     rows = []
     estimator = FaultyQuadratic(noise=0.05, sleep=sleep)
     for name in methods:
@@ -148,18 +150,19 @@ def speedup(X, y, sleep, n_iter, cv, backend, n_jobs_parallel, methods):
             rows.append({"method": name, "status": "skipped", "reason": reason})
             continue
         times = {}
+        extra = {} if scheduling is None else {"scheduling": scheduling}
         for n_jobs in (1, n_jobs_parallel):
             context = parallel_config(backend=backend) if n_jobs > 1 else nullcontext()
             with context:
                 # warm the workers up (processes started, modules imported)
-                timed_fit(make_method(name, estimator, 2, cv, n_jobs), X, y)
-                search = make_method(name, estimator, n_iter, cv, n_jobs)
+                timed_fit(make_method(name, estimator, 2, cv, n_jobs, **extra), X, y)
+                search = make_method(name, estimator, n_iter, cv, n_jobs, **extra)
                 wall, n_cand, n_fits, _ = timed_fit(search, X, y)
             times[n_jobs] = wall
         serial_ideal = n_fits * sleep
         rows.append(
             {
-                "method": name,
+                "method": name if scheduling is None else f"{name} ({scheduling})",
                 "status": "ok",
                 "candidates": n_cand,
                 "fits": n_fits,
@@ -338,6 +341,11 @@ def main(argv=None):
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--max-bayes", type=int, default=300)
     parser.add_argument("--dask", action="store_true")
+    parser.add_argument(
+        "--asynchronous",
+        action="store_true",
+        help="also measure skhpo's classes with scheduling='asynchronous'",
+    )
     parser.add_argument("--dask-sleep", type=float, default=1.0)
     parser.add_argument("--skip", nargs="*", default=[])
     parser.add_argument("--out", type=Path, default=HERE / "results")
@@ -368,6 +376,20 @@ def main(argv=None):
     if "speedup" not in args.skip:
         results["speedup"] = speedup(
             X, y, args.sleep, args.n_iter, args.cv, "loky", 2, methods + PEERS
+        )
+    if args.asynchronous:
+        results.setdefault("speedup", []).extend(
+            speedup(
+                X,
+                y,
+                args.sleep,
+                args.n_iter,
+                args.cv,
+                "loky",
+                2,
+                SKHPO,
+                scheduling="asynchronous",
+            )
         )
     if args.dask:
         from distributed import Client, LocalCluster
