@@ -179,23 +179,10 @@ class ParticleSwarm(Optimizer):
             self._init_swarm()
         if self.asynchronous:
             return self._ask_async(n)
-        s = self.n_particles
-        # Particles not evaluated yet go first, at their current position ...
-        fresh = np.flatnonzero(~self._evaluated)[:n]
-        # ... then the others move, from the cursor on, so that a short batch at
-        # the end of a budget moves only the first ones and keeps the rest intact.
-        n_move = min(n - len(fresh), s - len(fresh))
-        ring = (self._cursor + np.arange(s)) % s
-        move = ring[self._evaluated[ring]][:n_move]
-        if len(move):
-            self._cursor = int(move[-1] + 1) % s
-            self._move(move)
-        idx = np.concatenate([fresh, move]).astype(int)
-        X = self._x[idx]
-        n_extra = n - len(idx)
-        if n_extra > 0:  # more points than particles: uniform extras
-            X = np.vstack([X, self.random_state.uniform(size=(n_extra, self.n_dims))])
-            idx = np.concatenate([idx, np.full(n_extra, -1)])
+        # Particles not evaluated yet go first, at their current position; then
+        # the others move, from the cursor on, so that a short batch at the end
+        # of a budget moves only the first ones and keeps the rest intact.
+        X, idx = self._step(np.ones(self.n_particles, dtype=bool), n)
         self._asked, self._moved = X, idx
         return X
 
@@ -206,26 +193,29 @@ class ParticleSwarm(Optimizer):
         whatever results have arrived; a particle still being evaluated stays put.
         More points than free particles are uniform extras.
         """
+        X, idx = self._step(~self._busy, n)
+        X = np.clip(X, 0.0, 1.0)
+        self._busy[idx[idx >= 0]] = True
+        for row, i in zip(X, idx):
+            self._by_row.setdefault(row.tobytes(), []).append(int(i))
+        return X
+
+    def _step(self, free: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` points from the ``free`` particles: (X (n, d), particle or -1)."""
         s = self.n_particles
-        free = ~self._busy
         fresh = np.flatnonzero(free & ~self._evaluated)[:n]
         ring = (self._cursor + np.arange(s)) % s
-        movable = ring[(free & self._evaluated)[ring]]
-        move = movable[: n - len(fresh)]
+        move = ring[(free & self._evaluated)[ring]][: n - len(fresh)]
         if len(move):
             self._cursor = int(move[-1] + 1) % s
             self._move(move)
         idx = np.concatenate([fresh, move]).astype(int)
         X = self._x[idx]
         n_extra = n - len(idx)
-        if n_extra > 0:
+        if n_extra > 0:  # more points than free particles: uniform extras
             X = np.vstack([X, self.random_state.uniform(size=(n_extra, self.n_dims))])
             idx = np.concatenate([idx, np.full(n_extra, -1)])
-        X = np.clip(X, 0.0, 1.0)
-        self._busy[idx[idx >= 0]] = True
-        for row, i in zip(X, idx):
-            self._by_row.setdefault(row.tobytes(), []).append(int(i))
-        return X
+        return X, idx
 
     def _init_swarm(self) -> None:
         s, d = self.n_particles, self.n_dims
