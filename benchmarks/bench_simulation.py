@@ -175,6 +175,10 @@ def make_optimizer(name, space, rs, n_workers):
         )
     if name == "PSOSearchCV":
         return PSOSearchCV(None, SPACE)._make_optimizer(space, rs)
+    if name == "EvolutionarySearchCV(strategy='ga')":
+        return EvolutionarySearchCV(None, SPACE, strategy="ga")._make_optimizer(
+            space, rs
+        )
     raise ValueError(name)
 
 
@@ -310,6 +314,8 @@ def main(argv=None):
             ("PSOSearchCV", "reproducible", 2),
             ("PSOSearchCV", "asynchronous", 0),
             ("EvolutionarySearchCV", "asynchronous", 0),
+            ("EvolutionarySearchCV(strategy='ga')", "reproducible", 2),
+            ("EvolutionarySearchCV(strategy='ga')", "asynchronous", 0),
         ]
         if n_workers <= 64:
             configs.append(("HyperbandSearchCV", "rungs in turn", 0))

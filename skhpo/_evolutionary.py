@@ -24,7 +24,9 @@ class EvolutionarySearchCV(BaseStrategySearchCV):
     generation is one batch of parallel cross-validations. Two strategies share the
     class: a real-coded genetic algorithm that treats integer and categorical
     parameters natively, and CMA-ES, which learns the correlations between
-    continuous parameters.
+    continuous parameters. With ``scheduling="asynchronous"``, the genetic
+    algorithm is steady-state instead: each child replaces the worst member of the
+    population as soon as its result is in, so no worker waits for a generation.
 
     Read more in the :ref:`User Guide <evolutionary_search>`.
 

@@ -4,10 +4,17 @@
 
 import numpy as np
 import pytest
+from joblib import parallel_backend
+from sklearn.datasets import make_classification
 
 from skhpo import EvolutionarySearchCV
 from skhpo.space import Integer, Real
-from skhpo.utils._testing import FitCounter, QuadraticClassifier
+from skhpo.utils._testing import (
+    FitCounter,
+    JitteryQuadratic,
+    QuadraticClassifier,
+    make_search,
+)
 
 SPACE = {"a": Real(0, 1), "b": Real(0, 1), "c": Integer(0, 9)}
 
@@ -66,3 +73,22 @@ def test_bad_parameters_name_themselves(params, small_data):
     search = EvolutionarySearchCV(FitCounter(), {"a": Real(0, 1)}, **params)
     with pytest.raises(ValueError, match=next(iter(params))):
         search.fit(*small_data)
+
+
+def test_asynchronous_genetic_algorithm_is_steady_state():
+    # Each child competes as soon as its fits end; the budget is spent on distinct
+    # candidates and the search still finds the good region.
+    X, y = make_classification(n_samples=120, n_features=5, random_state=0)
+    search = make_search(
+        EvolutionarySearchCV,
+        JitteryQuadratic(noise=0.05),
+        strategy="ga",
+        n_iter=24,
+        scheduling="asynchronous",
+    )
+    with parallel_backend("threading", n_jobs=2):
+        search.fit(X, y)
+    params = search.cv_results_["params"]
+    assert len(params) == 24
+    assert len({tuple(sorted(p.items())) for p in params}) == 24
+    assert np.isfinite(search.best_score_)

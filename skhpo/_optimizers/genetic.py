@@ -95,8 +95,12 @@ class GeneticAlgorithm(Optimizer):
         The only source of randomness.
     """
 
-    # An update (a generation, a step of the swarm) needs its whole batch: see base.
-    _whole_batches = True
+    @property
+    def _whole_batches(self):
+        # Generational replacement needs the whole generation; the asynchronous
+        # GA is steady-state (each child competes as soon as its result is in):
+        # see _tell_async.
+        return not self.asynchronous
 
     def __init__(
         self,
@@ -153,6 +157,8 @@ class GeneticAlgorithm(Optimizer):
         self._seen = set()  # keys of every point told
         self._sobol_seed = None
         self._n_sobol = 0
+        self._parent_of = {}  # asynchronous: child row (bytes) -> [parent loss]
+        self._successes = []  # asynchronous: child beat its parent? (1/5th rule)
 
     def next_batch_size(self) -> int:
         """One generation: ``population_size`` points."""
@@ -173,6 +179,11 @@ class GeneticAlgorithm(Optimizer):
             X, parent_loss = self._design(n), None
         else:
             X, parent_loss = self._offspring(n)
+        if self.asynchronous and parent_loss is not None:
+            # Keyed as the base class hands the rows back (clipped to [0, 1]).
+            for row, loss in zip(np.clip(X, 0.0, 1.0), parent_loss):
+                self._parent_of.setdefault(row.tobytes(), []).append(float(loss))
+            return X
         self._asked, self._parent_loss = X, parent_loss
         return X
 
@@ -290,6 +301,9 @@ class GeneticAlgorithm(Optimizer):
     # -- tell ----------------------------------------------------------------------
     def _tell(self, X: np.ndarray, y: np.ndarray) -> None:
         loss = self._fitness(y)
+        if self.asynchronous and len(self._pop) >= self.population_size:
+            self._tell_async(X, loss)
+            return
         paired = self._asked is not None and np.array_equal(X, self._asked)
         parent_loss = self._parent_loss if paired else None
         if paired:
@@ -311,6 +325,32 @@ class GeneticAlgorithm(Optimizer):
             self._migrants.append((X, loss))
             if sum(len(m[1]) for m in self._migrants) > self.population_size:
                 self._migrants = [self._best(*self._migrant_pool())]
+
+    def _tell_async(self, X: np.ndarray, loss: np.ndarray) -> None:
+        """Steady state (Whitley's GENITOR, 1989): each newcomer replaces the worst
+        member of the population if it is better, as soon as it is told.
+
+        The 1/5th rule adapts sigma once per ``population_size`` children, from
+        their successes against their own parents.
+        """
+        self._seen.update(self._keys(X))
+        for x, f in zip(X, loss):
+            key = np.asarray(x, dtype=float).tobytes()
+            parents = self._parent_of.get(key)
+            if parents:
+                self._successes.append(f < parents.pop(0))
+                if not parents:
+                    del self._parent_of[key]
+            x = self._cells(x[None])[0]
+            worst = int(np.argmax(self._loss))
+            if f < self._loss[worst]:
+                self._pop[worst], self._loss[worst] = x, f
+        if len(self._successes) >= self.population_size:
+            p_s = float(np.mean(self._successes))
+            factor = math.exp((p_s - _P_TARGET) / (1.0 - _P_TARGET) / _D_SIGMA)
+            self.sigma_ = float(np.clip(self.sigma_ * factor, _SIGMA_MIN, _SIGMA_MAX))
+            self._successes = []
+            self.n_generations_ += 1
 
     def _adapt_sigma(self, loss: np.ndarray, parent_loss: np.ndarray) -> None:
         # 1/5th success rule, smooth form (Kern et al. 2004): sigma grows

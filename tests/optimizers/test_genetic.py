@@ -12,7 +12,7 @@ from numpy.testing import assert_array_equal
 from skhpo._optimizers.base import RandomSampler
 from skhpo._optimizers.genetic import GeneticAlgorithm
 
-from ._functions import MINIMA, hartmann6, rastrigin, rosenbrock
+from ._functions import MINIMA, branin, hartmann6, rastrigin, rosenbrock
 
 MIXED_KINDS = ["real", "integer", "categorical", "real", "categorical"]
 MIXED_CHOICES = [0, 10, 5, 0, 2]
@@ -244,3 +244,28 @@ def test_sigma_follows_the_success_rule(children_improve):
 def test_bad_arguments_raise_and_show_the_value(kwargs, match):
     with pytest.raises(ValueError, match=match):
         GeneticAlgorithm(3, **kwargs)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_asynchronous_ga_is_steady_state(seed):
+    # Results told one at a time in a shuffled order, four always pending: each
+    # child competes as soon as it is told, and the GA still beats random search.
+    rng = np.random.RandomState(seed)
+    opt = GeneticAlgorithm(2, population_size=8, random_state=seed)
+    opt.asynchronous = True
+    running, best = [], np.inf
+    for _ in range(120):
+        while len(running) < 4:
+            assert opt.can_ask()
+            ids, X = opt.ask_ids(1)
+            running.append((ids[0], X[0]))
+        i, x = running.pop(rng.randint(len(running)))
+        loss = float(branin(x[None])[0])
+        best = min(best, loss)
+        opt.tell_ids([i], [loss])
+    assert len(opt._pop) == 8 and np.isfinite(opt._loss).all()
+    assert opt.n_generations_ >= 5  # sigma adapted once per 8 children
+    random_best = [
+        branin(RandomSampler(2, random_state=s).ask(120)).min() for s in range(21)
+    ]
+    assert best < np.median(random_best)
