@@ -157,7 +157,7 @@ class SimRun:
                 for i in range(len(candidates))
             ]
         )
-        self.state.record(keys, losses, None, np.broadcast_to(counts, len(keys)))
+        self.state.record(losses, np.broadcast_to(counts, len(keys)))
         return losses
 
 

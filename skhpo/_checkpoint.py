@@ -386,7 +386,6 @@ class Journal:
         """
         (json_key,) = _json_keys([key])
         self._write_line({"fit": [json_key, int(split)], "result": encode_fit(fit)})
-        self.fits[json.dumps(json_key), int(split)] = None  # not needed again
 
     def recorded_fit(self, key, split):
         """The fit of ``key`` on ``split`` recorded by an interrupted run, or None."""

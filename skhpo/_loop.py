@@ -56,6 +56,7 @@ class _Candidate:
         "loss",
         "n_left",
         "params",
+        "progress",
         "twin",
         "x",
     )
@@ -68,6 +69,7 @@ class _Candidate:
         self.twin = None  # the candidate it repeats, if any
         self.copies = []  # the later candidates that repeat it
         self.params = None
+        self.progress = None  # (index, count) among the batch's new candidates
         self.fits = None  # one _fit_and_score result per split
         self.n_left = 0  # fits still running or queued
         self.loss = None  # set once complete
@@ -231,8 +233,9 @@ class AskTellLoop:
         run = self.run
         self.n_distinct += len(new)
         params = self.space.decode(np.array([c.x for c in new]))
-        for candidate, p in zip(new, params):
+        for k, (candidate, p) in enumerate(zip(new, params)):
             candidate.params = p
+            candidate.progress = (k, len(new))  # for scikit-learn's verbose output
         keys = [c.key for c in new]
         recorded = None
         if run.journal is not None:
@@ -262,13 +265,8 @@ class AskTellLoop:
                 self._complete(candidate)
 
     def _submit(self, candidate, split):
-        run = self.run
-        rows = [c for c in candidate.batch.candidates if c.twin is None]
-        run.submit_fit(
-            (candidate, split),
-            candidate.params,
-            split,
-            (rows.index(candidate), len(rows)),
+        self.run.submit_fit(
+            (candidate, split), candidate.params, split, candidate.progress
         )
 
     # -- telling -------------------------------------------------------------------
@@ -300,7 +298,7 @@ class AskTellLoop:
             else:
                 self.optimizer.tell_ids([candidate.id], [loss])
         if twin is None:
-            run.state.record([candidate.key], [loss], _first_error(candidate), [True])
+            run.state.record([loss], [True])
         batch = candidate.batch
         batch.n_untold -= 1
         if batch.n_untold == 0:
@@ -327,10 +325,6 @@ class AskTellLoop:
                 fits,
                 len(fits) // len(new),
             )
-
-
-def _first_error(candidate):
-    return next((fit["fit_error"] for fit in candidate.fits if fit["fit_error"]), None)
 
 
 def _unseen_rows(keys, seen):

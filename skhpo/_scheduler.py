@@ -332,7 +332,6 @@ class _ThreadExecutor(_Executor):
     def __init__(self, shared, n_workers):
         self.shared = shared
         self.done = queue.Queue()
-        self.abandoned = set()
 
     def submit(self, task_id, fn, args):
         def run():

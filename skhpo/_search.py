@@ -536,11 +536,7 @@ class _SearchRun:
         self.add_results(candidates, fits, more_results)
         per_candidate = [fits[i * n_splits : (i + 1) * n_splits] for i in range(n)]
         losses = np.array([self.loss_of(f) for f in per_candidate], dtype=float)
-        first_error = next(
-            (fit["fit_error"] for fit in fits if fit["fit_error"] is not None), None
-        )
-        counts = np.broadcast_to(counts, (n,))
-        self.state.record(keys, losses, first_error, counts)
+        self.state.record(losses, np.broadcast_to(counts, (n,)))
         self.batch_done(n, recorded is not None)
         return losses
 
@@ -649,25 +645,17 @@ def _score_of(test_scores, metric):
 
 
 class _SearchState:
-    """History and stopping counters of one search."""
+    """Counters of one search, for the stopping rules and the final checks."""
 
     def __init__(self):
-        self.losses = {}  # candidate key -> loss, for de-duplication
         self.n_evaluated = 0
         self.n_failed = 0
         self.best_loss = np.inf
         self.since_best = 0  # candidates in a row that did not improve the best
-        self.first_error = None
-        self.n_stale = 0  # batches in a row without an unseen candidate
 
-    def known_losses(self, keys):
-        return np.array([self.losses[key] for key in keys], dtype=float)
-
-    def record(self, keys, losses, first_error, counts):
-        if self.first_error is None:
-            self.first_error = first_error
-        for key, loss, watched in zip(keys, losses, counts):
-            self.losses[key] = loss
+    def record(self, losses, counts):
+        """Count losses; ``counts`` says which ones ``n_iter_no_change`` watches."""
+        for loss, watched in zip(losses, counts):
             self.n_evaluated += 1
             if np.isnan(loss):
                 self.n_failed += 1

@@ -173,12 +173,11 @@ class Optimizer:
                 f"told: check can_ask() first"
             )
         X = self.ask(n)
-        if not self._whole_batches:
-            self._batches.clear()  # only whole-batch algorithms wait for batches
         ids = np.arange(self._n_ids, self._n_ids + len(X))
         self._n_ids += len(X)
         batch = _Batch(X)
-        self._batches.append(batch)
+        if self._whole_batches:  # kept until handed to _tell, whole and in order
+            self._batches.append(batch)
         for row, i in enumerate(ids.tolist()):
             self._pending[i] = (batch, row)
         return ids, X
