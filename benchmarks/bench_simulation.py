@@ -15,7 +15,8 @@ Reported, per class, scheduling mode and number of workers: **worker utilization
 (busy worker-time over ``n_workers`` x makespan) and the best loss found (Branin
 plus noise; lower is better). ``cv=5`` and a budget of ten fits per worker
 (``10 * n_workers / 5`` candidates, at least 40; Bayes at most 600). Hyperband runs
-its rungs in turn (its own loop), as it does today.
+its brackets by asynchronous successive halving on the same loop, with a resource
+that multiplies the fit's duration (1 to 27, ``factor=3``).
 
 Usage::
 
@@ -30,15 +31,17 @@ import argparse
 import datetime
 import heapq
 import json
+import math
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from skhpo import BayesSearchCV, EvolutionarySearchCV, HyperbandSearchCV, PSOSearchCV
+from skhpo import BayesSearchCV, EvolutionarySearchCV, PSOSearchCV
 from skhpo._loop import AskTellLoop
 from skhpo._optimizers.base import RandomSampler
+from skhpo._optimizers.hyperband import Hyperband, hyperband_brackets
 from skhpo._scheduler import Outcome
 from skhpo._search import _SearchState
 from skhpo.space import Real, SearchSpace
@@ -139,29 +142,8 @@ class SimRun:
     def add_results(self, params, fits, more):
         pass
 
-    def evaluate(self, candidates, keys, more_results, splits=None, counts=True):
-        """Hyperband's rungs: every fit of the batch, then the next batch."""
-        sched = self.scheduler
-        sched.last_proposal = sched.clock
-        tasks = [(i, k) for i in range(len(candidates)) for k in range(CV)]
-        fits = {}
-        while tasks or sched.n_running:
-            while tasks and sched.has_room():
-                i, k = tasks.pop(0)
-                self.submit_fit((i, k), candidates[i], k, None)
-            for outcome in sched.wait():
-                fits[outcome.task_id] = outcome.value
-        losses = np.array(
-            [
-                self.loss_of([fits[i, k] for k in range(CV)])
-                for i in range(len(candidates))
-            ]
-        )
-        self.state.record(losses, np.broadcast_to(counts, len(keys)))
-        return losses
 
-
-def make_optimizer(name, space, rs, n_workers):
+def make_optimizer(name, space, rs, n_workers, n_iter):
     if name == "random search":
         return RandomSampler(space.n_dims, random_state=rs)
     if name == "BayesSearchCV":
@@ -172,6 +154,12 @@ def make_optimizer(name, space, rs, n_workers):
         size = max(4, 2 * n_workers // CV)
         return EvolutionarySearchCV(None, SPACE, population_size=size)._make_optimizer(
             space, rs
+        )
+    if name == "HyperbandSearchCV":
+        n_brackets = max(1, n_iter // 27)
+        return Hyperband(
+            hyperband_brackets(1, 27, 3, n_brackets),
+            RandomSampler(space.n_dims, random_state=rs),
         )
     if name == "PSOSearchCV":
         return PSOSearchCV(None, SPACE)._make_optimizer(space, rs)
@@ -186,39 +174,25 @@ def simulate(name, mode, max_pending, n_workers, n_iter, seed):
     space = SearchSpace(SPACE)
     run = SimRun(space, n_workers, seed)
     start = time.perf_counter()
-    if name.startswith("HyperbandSearchCV"):
-        space = SearchSpace(SPACE)
-        search = HyperbandSearchCV(
-            None,
-            SPACE,
-            resource="c",
-            min_resources=1,
-            max_resources=27,
-            n_brackets=max(1, n_iter // 27),
-            sampler="random",
-            random_state=seed,
-        )
-        search.estimator = _Resourceful()
-        search._search(run)
-    else:
-        optimizer = make_optimizer(name, space, run.random_state, n_workers)
-        ask_ids = optimizer.ask_ids
+    optimizer = make_optimizer(name, space, run.random_state, n_workers, n_iter)
+    ask_ids = optimizer.ask_ids
 
-        def timed_ask(n):
-            run.scheduler.last_proposal = run.scheduler.clock
-            return ask_ids(n)
+    def timed_ask(n):
+        run.scheduler.last_proposal = run.scheduler.clock
+        return ask_ids(n)
 
-        optimizer.ask_ids = timed_ask
-        loop = AskTellLoop(
-            run,
-            optimizer,
-            n_iter,
-            asynchronous=mode == "asynchronous",
-            max_pending=max_pending,
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            loop.run_loop()
+    optimizer.ask_ids = timed_ask
+    loop = AskTellLoop(
+        run,
+        optimizer,
+        math.inf if name == "HyperbandSearchCV" else n_iter,
+        asynchronous=mode == "asynchronous",
+        max_pending=max_pending,
+        trial=lambda params, resource: ({**params, "c": resource}, None),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loop.run_loop()
     sched = run.scheduler
     return {
         "method": name,
@@ -235,13 +209,6 @@ def simulate(name, mode, max_pending, n_workers, n_iter, seed):
         "best_loss": float(run.state.best_loss),
         "seconds": time.perf_counter() - start,
     }
-
-
-class _Resourceful:
-    """Hyperband reads the resource from the estimator's parameters."""
-
-    def get_params(self, deep=True):
-        return {"c": 27}
 
 
 def lag_ablation(seeds=20, n_iter=30, lags=(0, 1, 2, 4)):
@@ -261,7 +228,12 @@ def lag_ablation(seeds=20, n_iter=30, lags=(0, 1, 2, 4)):
                 space, run.random_state
             )
             loop = AskTellLoop(
-                run, optimizer, n_iter, asynchronous=False, max_pending=lag
+                run,
+                optimizer,
+                n_iter,
+                asynchronous=False,
+                max_pending=lag,
+                trial=None,
             )
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -317,8 +289,10 @@ def main(argv=None):
             ("EvolutionarySearchCV(strategy='ga')", "reproducible", 2),
             ("EvolutionarySearchCV(strategy='ga')", "asynchronous", 0),
         ]
-        if n_workers <= 64:
-            configs.append(("HyperbandSearchCV", "rungs in turn", 0))
+        configs += [
+            ("HyperbandSearchCV", "reproducible", 2),
+            ("HyperbandSearchCV", "asynchronous", 0),
+        ]
         for name, mode, max_pending in configs:
             if name == "BayesSearchCV" and n_iter > 600:
                 n_budget = 600  # the exact GP's cost is the Bayes issue's

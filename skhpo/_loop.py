@@ -26,6 +26,11 @@ of two modes:
 Candidates the optimizer proposes twice are evaluated once: the copy is told the
 first one's result. An optimizer that keeps proposing only known candidates gets
 random unseen ones instead (a converged swarm, or a small discrete space).
+
+A multi-fidelity optimizer (Hyperband) proposes trials: a point and the resource
+to evaluate it with (``optimizer.fidelity(id)``). The strategy turns the resource
+into the candidate's parameters or CV splits (``trial``); the same point with
+another resource is another candidate, and a row of its own in ``cv_results_``.
 """
 
 import warnings
@@ -50,6 +55,7 @@ class _Candidate:
     __slots__ = (
         "batch",
         "copies",
+        "fidelity",
         "fits",
         "id",
         "key",
@@ -57,14 +63,17 @@ class _Candidate:
         "n_left",
         "params",
         "progress",
+        "splits",
         "twin",
         "x",
     )
 
-    def __init__(self, id, x, key, batch):
+    def __init__(self, id, x, key, batch, fidelity=None):
         self.id = id  # the optimizer's id; None for a random fill
         self.x = x  # (d,) on the unit cube
-        self.key = key
+        self.key = key  # the space's key, with the resource for a trial
+        self.fidelity = fidelity  # the optimizer's Fidelity, None for a full one
+        self.splits = None  # CV splits of its own (a subsampled trial)
         self.batch = batch  # the _Batch it was proposed in
         self.twin = None  # the candidate it repeats, if any
         self.copies = []  # the later candidates that repeat it
@@ -95,11 +104,17 @@ class _Batch:
 
 
 class AskTellLoop:
-    """Run ``optimizer`` for ``budget`` distinct candidates on ``run``'s scheduler."""
+    """Run ``optimizer`` for ``budget`` distinct candidates on ``run``'s scheduler.
 
-    def __init__(self, run, optimizer, budget, *, asynchronous, max_pending):
+    ``trial(params, resource) -> (params, splits)`` makes the candidate of a
+    multi-fidelity trial: its parameters and its CV splits (``None``: the frozen
+    splits of the search).
+    """
+
+    def __init__(self, run, optimizer, budget, *, asynchronous, max_pending, trial):
         self.run = run
         self.optimizer = optimizer
+        self.trial = trial
         optimizer.asynchronous = asynchronous
         self.budget = budget
         self.asynchronous = asynchronous
@@ -147,10 +162,17 @@ class AskTellLoop:
         self._write_journal()
 
     def results(self):
-        """``(params, fits, iter)`` of the distinct candidates, in proposal order."""
+        """``(params, fits, columns)`` of the distinct candidates, in proposal
+        order; ``columns`` are the extra ones of ``cv_results_``: ``iter`` (the
+        batch) or a trial's own (rung, bracket, resource)."""
         rows = [c for c in self.candidates if c.twin is None]
         fits = [fit for c in rows for fit in c.fits]
-        return [c.params for c in rows], fits, [c.batch.index for c in rows]
+        columns = {}
+        for k, c in enumerate(rows):
+            more = {"iter": c.batch.index} if c.fidelity is None else c.fidelity.columns
+            for name, value in more.items():
+                columns.setdefault(name, [None] * len(rows))[k] = value
+        return [c.params for c in rows], fits, columns
 
     # -- asking --------------------------------------------------------------------
     def _may_ask(self):
@@ -182,6 +204,8 @@ class AskTellLoop:
         n = min(optimizer.next_batch_size(), self.budget - self.n_distinct)
         with single_blas_thread():
             ids, X = optimizer.ask_ids(n)
+        if len(ids) == 0:  # it found nothing to propose after all
+            return
         batch = _Batch(len(self.batches))
         self.batches.append(batch)
         new = self._add(batch, ids, X)
@@ -211,7 +235,10 @@ class AskTellLoop:
         """Register the rows of one ask; return the new (unseen) candidates."""
         new = []
         for i, x, key in zip(ids, X, self.space.keys(X)):
-            candidate = _Candidate(i, x, key, batch)
+            fidelity = None if i is None else self.optimizer.fidelity(i)
+            if fidelity is not None:
+                key = (key, fidelity.resource)
+            candidate = _Candidate(i, x, key, batch, fidelity)
             twin = self.by_key.get(key)
             if twin is not None:
                 candidate.twin = twin
@@ -234,7 +261,11 @@ class AskTellLoop:
         self.n_distinct += len(new)
         params = self.space.decode(np.array([c.x for c in new]))
         for k, (candidate, p) in enumerate(zip(new, params)):
-            candidate.params = p
+            if candidate.fidelity is None:
+                candidate.params = p
+            else:
+                resource = candidate.fidelity.resource
+                candidate.params, candidate.splits = self.trial(p, resource)
             candidate.progress = (k, len(new))  # for scikit-learn's verbose output
         keys = [c.key for c in new]
         recorded = None
@@ -266,7 +297,11 @@ class AskTellLoop:
 
     def _submit(self, candidate, split):
         self.run.submit_fit(
-            (candidate, split), candidate.params, split, candidate.progress
+            (candidate, split),
+            candidate.params,
+            split,
+            candidate.progress,
+            candidate.splits,
         )
 
     # -- telling -------------------------------------------------------------------
@@ -298,7 +333,9 @@ class AskTellLoop:
             else:
                 self.optimizer.tell_ids([candidate.id], [loss])
         if twin is None:
-            run.state.record([loss], [True])
+            # n_iter_no_change watches the candidates with the full resource.
+            fidelity = candidate.fidelity
+            run.state.record([loss], [fidelity is None or fidelity.final])
         batch = candidate.batch
         batch.n_untold -= 1
         if batch.n_untold == 0:
@@ -349,3 +386,33 @@ def _random_unseen(space, n, seen, rng):
         if len(rows) == n:
             break
     return np.asarray(rows, dtype=float).reshape(-1, space.n_dims)
+
+
+class UnseenDraws:
+    """The engine's de-duplication for an optimizer that draws its own new
+    candidates (Hyperband's first rungs): ``draws(X)`` keeps the rows never drawn
+    before, replaces the others with random unseen ones, and returns fewer rows
+    (with a warning, once) when the space holds no unseen candidate."""
+
+    def __init__(self, space, rng):
+        self.space = space
+        self.rng = rng
+        self.seen = set()
+        self.warned = False
+
+    def __call__(self, X):
+        space, n = self.space, len(X)
+        X = X[_unseen_rows(space.keys(X), self.seen)]
+        self.seen.update(space.keys(X))
+        if len(X) < n:
+            extra = _random_unseen(space, n - len(X), self.seen, self.rng)
+            self.seen.update(space.keys(extra))
+            X = np.vstack([X, extra])
+        if len(X) < n and not self.warned:
+            self.warned = True
+            warnings.warn(
+                f"The search space holds no candidate that was not evaluated yet: "
+                f"the brackets go on with the {len(self.seen)} candidates drawn.",
+                UserWarning,
+            )
+        return X

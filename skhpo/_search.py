@@ -4,11 +4,13 @@
 
 ``BaseStrategySearchCV`` connects an ask/tell optimizer on the unit hypercube
 (``skhpo._optimizers``) to scikit-learn's ``BaseSearchCV``: it turns the optimizer's
-points into candidates through the search space, evaluates them in batches with
-``evaluate_candidates`` (so joblib, or any joblib backend, runs the cross-validation
-fits), and tells the optimizer the losses. Everything strategies share lives here and
-only here: the budget and the stopping rules, the frozen CV splits, the score that
-drives the search, de-duplication and failure handling.
+points into candidates through the search space, runs each of their
+cross-validation fits as a task of the scheduler (``_scheduler.py``: joblib's
+backend in force, or a cluster's) in the ask/tell loop (``_loop.py``), and tells
+the optimizer the losses as candidates complete. Everything strategies share lives
+here and only here: the budget and the stopping rules, the frozen CV splits, the
+score that drives the search, failure handling, the checkpoint and ``cv_results_``,
+built once at the end.
 """
 
 import contextlib
@@ -17,7 +19,7 @@ import os
 import time
 import warnings
 from abc import abstractmethod
-from collections import defaultdict, deque
+from collections import defaultdict
 from numbers import Integral, Real
 from typing import NamedTuple
 
@@ -304,18 +306,28 @@ class BaseStrategySearchCV(BaseSearchCV):
         )
 
     def _search(self, run):
-        """Run the strategy's optimizer through the ask/tell loop (see _loop.py)."""
+        """Run the strategy's optimizer for ``n_iter`` candidates."""
         optimizer = self._make_optimizer(run.space, run.random_state)
+        self._run_loop(run, optimizer, self.n_iter)
+
+    def _run_loop(self, run, optimizer, budget, trial=None):
+        """Run ``optimizer`` through the ask/tell loop (see _loop.py): the one
+        search loop of every class.
+
+        ``trial(params, resource) -> (params, splits)``, for a multi-fidelity
+        optimizer: the parameters and CV splits (None: the frozen ones) of a
+        candidate evaluated with ``resource``.
+        """
         loop = AskTellLoop(
             run,
             optimizer,
-            self.n_iter,
+            budget,
             asynchronous=self.scheduling == "asynchronous",
             max_pending=self.max_pending,
+            trial=trial,
         )
         loop.run_loop()
-        params, fits, iters = loop.results()
-        run.add_results(params, fits, {"iter": iters})
+        run.add_results(*loop.results())
 
     def _score_metric(self):
         """The metric that drives the search: ``None`` for the single score.
@@ -514,58 +526,6 @@ class _SearchRun:
         self.fits += list(fits)
         for key, values in more.items():
             self.more[key] += list(values)
-
-    def evaluate(self, candidates, keys, more_results, splits=None, counts=True):
-        """Cross-validate a batch of ``candidates``; return their losses.
-
-        The batch path, for Hyperband's rungs: ``keys`` identify the candidates for
-        the checkpoint; ``splits`` replaces the frozen splits (Hyperband subsamples
-        them); ``counts``, a bool or one per candidate, says which candidates
-        ``n_iter_no_change`` watches (Hyperband leaves out those evaluated on a
-        small budget).
-        """
-        n = len(candidates)
-        splits = self.splits if splits is None else splits
-        n_splits = len(splits)
-        recorded = None if self.journal is None else self.journal.replay(keys)
-        fits = (
-            recorded
-            if recorded is not None
-            else self._cross_validate(candidates, keys, splits)
-        )
-        self.add_results(candidates, fits, more_results)
-        per_candidate = [fits[i * n_splits : (i + 1) * n_splits] for i in range(n)]
-        losses = np.array([self.loss_of(f) for f in per_candidate], dtype=float)
-        self.state.record(losses, np.broadcast_to(counts, (n,)))
-        self.batch_done(n, recorded is not None)
-        return losses
-
-    def _cross_validate(self, candidates, keys, splits):
-        """Fit and score ``candidates`` on every split, as tasks of the scheduler."""
-        scheduler = self.scheduler
-        n, n_splits = len(candidates), len(splits)
-        # candidate-major, as scikit-learn's evaluate_candidates orders them
-        tasks = deque()
-        fits = [None] * (n * n_splits)
-        for i in range(n):
-            for k in range(n_splits):
-                if self.journal is not None:  # finished before an interruption
-                    fits[i * n_splits + k] = self.journal.recorded_fit(keys[i], k)
-                if fits[i * n_splits + k] is None:
-                    tasks.append((i, k))
-        while tasks or scheduler.n_running:
-            while tasks and scheduler.has_room():
-                i, k = tasks.popleft()
-                self.submit_fit((i, k), candidates[i], k, (i, n), splits)
-            for outcome in scheduler.wait():
-                i, k = outcome.task_id
-                fit = self._fit_result(outcome, candidates[i], splits[k])
-                fits[i * n_splits + k] = fit
-                if self.journal is not None:
-                    self.journal.append_fit(keys[i], k, fit)
-        if self.journal is not None:
-            self.journal.append(keys, candidates, fits, n_splits)
-        return fits
 
     def note_checkpoint(self, exc):
         """Tell where the finished batches are, on an error that ends the search."""

@@ -54,14 +54,17 @@ def test_rungs_grow_by_factor_and_promote_the_best(sampler, data):
         sizes = [np.unique(b).item() for b in budgets]
         assert sizes[-1] == 120
         assert_array_equal(np.diff(np.log(sizes) / np.log(3)).round(1), 1.0)
-        # promoted candidates are re-evaluated, once per rung, best first kept
+        # promoted candidates are re-evaluated, once per rung: every one of the
+        # best 1 / factor is (ASHA may promote others early, on partial results)
         for i in range(s):
             lower = (bracket == s) & (rung == i)
             upper = (bracket == s) & (rung == i + 1)
             a_lower = np.array([p["a"] for p in np.asarray(results["params"])[lower]])
             a_upper = {p["a"] for p in np.asarray(results["params"])[upper]}
             scores = np.asarray(results["mean_test_score"])[lower]
-            assert a_upper == set(a_lower[np.argsort(-scores)[: len(a_upper)]])
+            n_planned = len(a_lower) // 3
+            assert set(a_lower[np.argsort(-scores)[:n_planned]]) <= a_upper
+            assert n_planned <= len(a_upper) <= 2 * n_planned
     # the score reveals the training size: every split was cut to the rung's budget
     assert_array_equal(np.floor(results["mean_test_score"]), n_resources)
 
@@ -108,12 +111,21 @@ def test_resource_can_be_a_pipeline_parameter(data):
     assert search.min_resources_ == 1 and search.max_resources_ == 9
 
 
-def test_random_sampler_runs_brackets_in_waves(data):
+@pytest.mark.parametrize("scheduling", ["reproducible", "asynchronous"])
+def test_promotions_do_not_wait_for_the_rung_to_end(scheduling, data):
     search = HyperbandSearchCV(
-        SizeScore(), {"a": Real(0, 1)}, cv=2, sampler="random", random_state=0
+        SizeScore(),
+        {"a": Real(0, 1)},
+        cv=2,
+        n_brackets=1,
+        sampler="random",
+        scheduling=scheduling,
+        random_state=0,
     ).fit(*data)
     rung = np.asarray(search.cv_results_["iter"])
-    assert np.all(np.diff(rung) >= 0)  # all first rungs, then all second rungs...
+    # ASHA: the first promotion comes before the first rung is full
+    assert rung[: search.n_candidates_[0]].max() > 0
+    assert search.n_candidates_[0] == np.sum(rung == 0)
 
 
 def test_n_brackets_runs_several_iterations(data):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections import deque
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 from scipy.stats import qmc
@@ -89,6 +90,14 @@ def reflect(X: np.ndarray) -> np.ndarray:
     """Mirror any real values into ``[0, 1]`` (period 2: reflections at 0 and 1)."""
     X = np.mod(X, 2.0)
     return np.where(X > 1.0, 2.0 - X, X)
+
+
+class Fidelity(NamedTuple):
+    """How a multi-fidelity optimizer wants one of its points evaluated."""
+
+    resource: int  # the budget of the evaluation (training rows, iterations...)
+    final: bool  # whether it is the full budget, that the search is judged on
+    columns: dict  # what to report beside the result (rung, bracket...)
 
 
 class Optimizer:
@@ -213,6 +222,15 @@ class Optimizer:
         """The points asked with :meth:`ask_ids` and not told yet, (m, n_dims)."""
         rows = [batch.X[row] for batch, row in self._pending.values()]
         return np.array(rows, dtype=float).reshape(-1, self.n_dims)
+
+    def fidelity(self, i: int) -> Fidelity | None:
+        """How point ``i`` (an id of :meth:`ask_ids`, not told yet) is evaluated.
+
+        ``None``, the default: with the full resource. A multi-fidelity optimizer
+        (:class:`~skhpo._optimizers.hyperband.Hyperband`) returns a
+        :class:`Fidelity`.
+        """
+        return None
 
     def should_stop(self) -> bool:
         """Whether the algorithm has converged and further asks are pointless."""

@@ -15,9 +15,14 @@ factor ``eta``, Hyperband hedges over how aggressively to prune. Bracket ``s``, 
 ``B = (s_max + 1) R``. Bracket ``s_max`` is the most aggressive (many candidates,
 tiny first rung); bracket ``0`` is plain random search at full resources.
 
-Only the arithmetic lives here: which candidates to sample (at random or with
-BOHB's density model, :mod:`skhpo._optimizers.tpe`), how to evaluate them and
-how to record the results is the search engine's business.
+:class:`Hyperband` runs the brackets as an ask/tell optimizer of trials
+``(point, resource)``, each bracket by asynchronous successive halving (ASHA; Li,
+Jamieson, Rostamizadeh, Gonina, Ben-tzur, Hardt, Recht & Talwalkar, "A System for
+Massively Parallel Hyperparameter Tuning", MLSys 2020, Algorithm 2): a candidate
+is promoted as soon as it ranks in the top ``1 / eta`` of the finished results of
+its rung, so no worker waits for a rung to end. Which candidates start a bracket
+(at random or from BOHB's density model, :mod:`skhpo._optimizers.tpe`) is the
+sampler's business; how a trial is evaluated, the search engine's.
 
 Everything is computed with exact rational numbers (:class:`fractions.Fraction`),
 so that ``s_max`` has no floating-point off-by-one (in floats,
@@ -34,6 +39,8 @@ from fractions import Fraction
 from numbers import Integral, Rational, Real
 
 import numpy as np
+
+from skhpo._optimizers.base import Fidelity, Optimizer
 
 _HALF = Fraction(1, 2)
 # Most brackets (s_max + 1) an iteration may have. Their count is log_eta(R) + 1:
@@ -255,3 +262,266 @@ def top_k(losses: np.ndarray, k: int) -> np.ndarray:
     # np.lexsort is stable; its last key is the primary one: failures last.
     order = np.lexsort((np.where(failed, 0.0, losses), failed))
     return order[: int(k)].astype(np.intp, copy=False)
+
+
+class _Rung:
+    """The candidates of one rung of a running bracket."""
+
+    __slots__ = ("closed", "complete", "losses", "members", "promoted", "size")
+
+    def __init__(self, size: int):
+        self.size = size  # n_i of the bracket: the places of the rung
+        self.members = []  # candidate numbers, in the order they entered
+        self.losses = {}  # candidate -> loss, once told
+        self.promoted = set()  # candidates promoted to the next rung
+        self.closed = False  # no candidate will enter any more
+        self.complete = False  # closed, and every member told
+
+
+class _BracketRun:
+    """One bracket being run: its rungs, filled as candidates enter and finish."""
+
+    __slots__ = ("bracket", "rungs")
+
+    def __init__(self, bracket: Bracket):
+        self.bracket = bracket
+        self.rungs = [_Rung(n) for n in bracket.n_candidates]
+
+    @property
+    def finished(self) -> bool:
+        return self.rungs[-1].complete
+
+    def update(self) -> None:
+        """Close the rungs no candidate can enter any more, from the bottom up."""
+        below = None
+        for rung in self.rungs:
+            if below is None:
+                rung.closed = len(rung.members) >= rung.size
+            else:
+                # Every candidate synchronous successive halving would promote
+                # has been promoted (see Hyperband._promotable).
+                rung.closed = below.complete and len(rung.members) >= min(
+                    rung.size, len(below.members)
+                )
+                rung.closed = rung.closed and not self._left_behind(below, rung)
+            rung.complete = rung.closed and len(rung.losses) == len(rung.members)
+            below = rung
+
+    @staticmethod
+    def _left_behind(below: _Rung, rung: _Rung) -> bool:
+        """Whether a candidate of the top ``n_{i+1}`` of a complete rung is not
+        promoted yet."""
+        k = min(rung.size, len(below.members))
+        return any(c not in below.promoted for c in _ranked(below, k, True))
+
+
+def _ranked(rung: _Rung, k: int, complete: bool) -> list:
+    """The ``k`` best told members of ``rung``, best first.
+
+    A complete rung ranks every member, failures (``NaN``) last, as synchronous
+    successive halving does (:func:`top_k`); before that only finite losses are
+    ranked: a failed fit is never promoted on partial results.
+    """
+    members = [c for c in rung.members if c in rung.losses]
+    losses = np.array([rung.losses[c] for c in members], dtype=float)  # (m,)
+    order = top_k(losses, min(k, len(members)))
+    if not complete:
+        order = order[np.isfinite(losses[order])]
+    return [members[j] for j in order]
+
+
+class Hyperband(Optimizer):
+    """Hyperband's brackets, each run by asynchronous successive halving (ASHA).
+
+    An ask/tell optimizer of trials: each id of :meth:`ask_ids` is a point to
+    evaluate with the resource :meth:`fidelity` gives. The brackets of
+    :func:`hyperband_brackets` start in order; a bracket takes new candidates
+    from ``sampler`` until its first rung is full, and promotes candidates from
+    rung ``i`` to rung ``i + 1`` as ASHA does (Li et al. 2020, Algorithm 2): as
+    soon as one ranks in the top ``floor(m n_{i+1} / n_i)`` of the ``m``
+    finished results of its rung (the top ``1 / eta``), while rung ``i + 1``
+    has room for ``n_{i+1}``. When rung ``i`` is complete, any of its top
+    ``n_{i+1}`` not promoted yet is promoted too, even past ``n_{i+1}``: every
+    candidate synchronous successive halving would promote is promoted, and a
+    candidate promoted early on partial results costs at most its own trials.
+    Promotions come first, from the highest rung down (ASHA's
+    ``get_job``), then new candidates of the oldest bracket with room, then the
+    next bracket.
+
+    Parameters
+    ----------
+    brackets : list of Bracket
+        The brackets to run, in order (:func:`hyperband_brackets`).
+    sampler : Optimizer
+        Proposes the new candidates. It is told every result, with the resource
+        as ``observe(X, y, budget)`` if it has that method (BOHB's
+        :class:`~skhpo._optimizers.tpe.KDESampler`), else with ``tell``.
+    unseen : callable, default=None
+        ``unseen(X) -> X'``: the rows of ``X`` (m, n_dims) to use as new
+        candidates, possibly replaced or fewer (the search engine's
+        de-duplication); fewer than asked means the space is exhausted and the
+        brackets start with the candidates they have.
+
+    Every random draw is the sampler's: Hyperband itself is deterministic.
+    """
+
+    def __init__(self, brackets, sampler, *, unseen=None):
+        super().__init__(
+            sampler.n_dims, kinds=sampler.kinds, n_choices=sampler.n_choices
+        )
+        if not brackets:
+            raise ValueError("Hyperband needs at least one bracket")
+        self.brackets = list(brackets)
+        self.sampler = sampler
+        self.unseen = unseen
+        self.max_resources = max(b.resources[-1] for b in self.brackets)
+        self.runs_ = []  # every _BracketRun started, in order
+        self._active = []  # those not finished
+        self._configs = []  # candidate number -> its point (n_dims,)
+        self._trials = {}  # id -> (run, rung, candidate), until told
+        self._fidelity = {}  # id -> Fidelity, until told
+        self._observed = []  # (point, loss, resource) not yet told to the sampler
+        self._exhausted = False  # the sampler has no new candidate left
+
+    # -- the optimizer protocol ------------------------------------------------------
+    def can_ask(self) -> bool:
+        return self._select() is not None
+
+    def ask_ids(self, n: int):
+        ids, rows = [], []
+        while len(ids) < n:
+            plan = self._select()
+            if plan is None:
+                break
+            run, rung, candidate = plan
+            if candidate is None:  # a new candidate
+                if run is None:
+                    run = _BracketRun(self.brackets[len(self.runs_)])
+                    self.runs_.append(run)
+                    self._active.append(run)
+                candidate = self._draw()
+                if candidate is None:
+                    self._close_first_rungs()
+                    continue
+            else:
+                run.rungs[rung - 1].promoted.add(candidate)
+            run.rungs[rung].members.append(candidate)
+            run.update()
+            i = self._n_ids
+            self._n_ids += 1
+            self._trials[i] = (run, rung, candidate)
+            r = run.bracket.resources[rung]
+            self._fidelity[i] = Fidelity(
+                resource=r,
+                final=r == self.max_resources,
+                columns={"iter": rung, "bracket": run.bracket.s, "n_resources": r},
+            )
+            ids.append(i)
+            rows.append(self._configs[candidate])
+        X = np.array(rows, dtype=float).reshape(-1, self.n_dims)
+        return np.array(ids, dtype=np.int64), X
+
+    def fidelity(self, i: int) -> Fidelity:
+        return self._fidelity[i]
+
+    def tell_ids(self, ids, y) -> None:
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        y = np.asarray(y, dtype=float).reshape(-1)
+        if ids.shape != y.shape:
+            raise ValueError(f"tell_ids needs one loss per id, got {ids.shape} ids")
+        for i, loss in zip(ids.tolist(), y.tolist()):
+            if i not in self._trials:
+                raise ValueError(f"id {i} was not asked, or was told already")
+            run, rung, candidate = self._trials.pop(i)
+            resource = self._fidelity.pop(i).resource
+            loss = loss if math.isfinite(loss) else math.nan  # +-inf: a failure
+            run.rungs[rung].losses[candidate] = loss
+            self._observed.append((self._configs[candidate], loss, resource))
+            run.update()
+        self._active = [run for run in self._active if not run.finished]
+
+    def pending(self) -> np.ndarray:
+        rows = [self._configs[c] for _, _, c in self._trials.values()]
+        return np.array(rows, dtype=float).reshape(-1, self.n_dims)
+
+    def _tell(self, X, y) -> None:
+        # Points told from outside (no id, no rung): results at the full resource.
+        self._observed += [(x, loss, self.max_resources) for x, loss in zip(X, y)]
+
+    def rung_sizes(self) -> list:
+        """Candidates evaluated in each rung, bracket after bracket."""
+        return [len(r.members) for run in self.runs_ for r in run.rungs if r.members]
+
+    # -- ASHA ----------------------------------------------------------------------
+    def _select(self):
+        """The next trial, ``(run, rung, candidate)``, or None; changes nothing.
+
+        ``candidate`` None is a new candidate for rung 0 of ``run`` (``run`` None:
+        of the next bracket).
+        """
+        for run in self._active:
+            for i in range(len(run.rungs) - 2, -1, -1):  # highest rung first
+                candidate = self._promotable(run.rungs[i], run.rungs[i + 1])
+                if candidate is not None:
+                    return run, i + 1, candidate
+        if self._exhausted:
+            return None
+        for run in self._active:
+            if not run.rungs[0].closed:
+                return run, 0, None
+        if len(self.runs_) < len(self.brackets):
+            return None, 0, None
+        return None
+
+    @staticmethod
+    def _promotable(below: _Rung, rung: _Rung):
+        """A candidate of ``below`` to promote to ``rung`` now, or None."""
+        if below.complete:
+            # Synchronous successive halving's choice, all of it.
+            k = min(rung.size, len(below.members))
+            complete = True
+        elif len(rung.members) < rung.size:
+            # ASHA: the top 1 / eta of the finished results, within the places.
+            k = len(below.losses) * rung.size // below.size
+            complete = False
+        else:
+            return None
+        for candidate in _ranked(below, k, complete):
+            if candidate not in below.promoted:
+                return candidate
+        return None
+
+    def _draw(self):
+        """A new candidate from the sampler (told every result first), or None."""
+        if self._observed:
+            by_resource = {}
+            for x, loss, r in self._observed:
+                by_resource.setdefault(r, ([], []))
+                by_resource[r][0].append(x)
+                by_resource[r][1].append(loss)
+            self._observed = []
+            for r, (X, y) in by_resource.items():
+                if hasattr(self.sampler, "observe"):
+                    self.sampler.observe(np.array(X), np.array(y), r)
+                else:
+                    self.sampler.tell(np.array(X), np.array(y))
+        X = self.sampler.ask(1)
+        if self.unseen is not None:
+            X = self.unseen(X)
+        if len(X) == 0:
+            return None
+        self._configs.append(np.asarray(X[0], dtype=float))
+        return len(self._configs) - 1
+
+    def _close_first_rungs(self) -> None:
+        """No new candidate is left: the brackets go on with those they have."""
+        self._exhausted = True
+        for run in self.runs_:
+            first = run.rungs[0]
+            first.size = len(first.members)
+            for below, rung in zip(run.rungs, run.rungs[1:]):
+                rung.size = min(rung.size, below.size)
+            run.update()
+        self._active = [
+            run for run in self._active if run.rungs[0].members and not run.finished
+        ]

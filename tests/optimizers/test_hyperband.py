@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
+from skhpo._optimizers.base import RandomSampler
 from skhpo._optimizers.hyperband import (
     Bracket,
+    Hyperband,
     hyperband_brackets,
     top_k,
     total_cost,
@@ -177,3 +179,116 @@ def test_top_k_ranks_failures_last_and_breaks_ties_by_index():
 def test_top_k_rejects_bad_arguments(losses, k, match):
     with pytest.raises(ValueError, match=match):
         top_k(losses, k)
+
+
+# -- ASHA: the brackets run as an ask/tell optimizer of trials ---------------------
+def _asha(brackets, seed=0, unseen=None):
+    return Hyperband(brackets, RandomSampler(2, random_state=seed), unseen=unseen)
+
+
+def _run(optimizer, loss, lag=0):
+    """Ask one trial at a time, tell each ``lag`` trials later; return the trials
+    as ``(id, x, fidelity, loss)`` in the order asked."""
+    trials, pending = [], []
+    while True:
+        if optimizer.can_ask():
+            (i,), X = optimizer.ask_ids(1)
+            fidelity = optimizer.fidelity(i)
+            trials.append((i, X[0], fidelity, loss(X[0], fidelity.resource)))
+            pending.append(trials[-1])
+            if len(pending) <= lag:
+                continue
+        elif not pending:
+            return trials
+        i, _, _, y = pending.pop(0)
+        optimizer.tell_ids([i], [y])
+
+
+def test_asha_promotes_before_the_rung_is_complete():
+    bracket = Bracket(s=2, n_candidates=(9, 3, 1), resources=(1, 3, 9))
+    optimizer = _asha([bracket])
+    ids, X = optimizer.ask_ids(3)
+    assert [optimizer.fidelity(i).resource for i in ids] == [1, 1, 1]
+    optimizer.tell_ids(ids, [0.5, 0.1, 0.9])
+    # 3 of 9 results: the best one is in the top 3 / 9 * 3 = 1, promoted at once
+    (i,), X_up = optimizer.ask_ids(1)
+    assert optimizer.fidelity(i) == (
+        3,
+        False,
+        {"iter": 1, "bracket": 2, "n_resources": 3},
+    )
+    assert_array_equal(X_up[0], X[1])
+
+
+def test_asha_never_promotes_a_failure_on_partial_results():
+    bracket = Bracket(s=1, n_candidates=(4, 2), resources=(1, 3))
+    optimizer = _asha([bracket])
+    ids, _ = optimizer.ask_ids(2)
+    optimizer.tell_ids(ids, [np.nan, np.nan])  # top 2 * 2 / 4 = 1: but failed
+    (i,), _ = optimizer.ask_ids(1)
+    assert optimizer.fidelity(i).resource == 1
+
+
+@pytest.mark.parametrize("lag", [0, 2, 7])
+@pytest.mark.parametrize("seed", range(5))
+def test_asha_promotes_everything_synchronous_halving_would(lag, seed):
+    brackets = hyperband_brackets(1, 27, 3)
+    noise = np.random.RandomState(seed)
+    trials = _run(
+        _asha(brackets, seed), lambda x, r: x[0] + noise.normal(0, 1 / r), lag
+    )
+    cost = sum(fidelity.resource for _, _, fidelity, _ in trials)
+    # Candidates promoted early on partial results cost a little more than the
+    # plan, never more than twice the plan of the rungs above the first.
+    assert total_cost(brackets) <= cost <= 2 * total_cost(brackets)
+    for bracket in brackets:
+        rungs = [
+            [
+                (tuple(x), y)
+                for _, x, f, y in trials
+                if f.columns["bracket"] == bracket.s and f.columns["iter"] == i
+            ]
+            for i in range(len(bracket.resources))
+        ]
+        assert len(rungs[0]) == bracket.n_candidates[0]
+        for i, n_next in enumerate(bracket.n_candidates[1:]):
+            best = sorted(rungs[i], key=lambda row: row[1])[:n_next]
+            promoted = {x for x, _ in rungs[i + 1]}
+            assert {x for x, _ in best} <= promoted
+            assert n_next <= len(promoted) <= 2 * n_next
+
+
+def test_asha_results_do_not_depend_on_tell_timing_only_on_order():
+    brackets = hyperband_brackets(1, 9, 3)
+    one, two = (
+        [(tuple(x), f, y) for _, x, f, y in _run(_asha(brackets), lambda x, r: x[1])]
+        for _ in range(2)
+    )
+    assert one == two
+
+
+def test_asha_goes_on_with_fewer_candidates_when_the_space_is_exhausted():
+    brackets = hyperband_brackets(1, 9, 3)
+    seen = []
+
+    def unseen(X):  # a space of 5 candidates
+        if len(seen) == 5:
+            return X[:0]
+        seen.append(X[0])
+        return X
+
+    optimizer = _asha(brackets, unseen=unseen)
+    trials = _run(optimizer, lambda x, r: x[0])
+    assert len({tuple(x) for _, x, _, _ in trials}) == 5
+    # bracket (9, 3, 1) starts with the 5 candidates there are, and keeps its plan
+    # for the rungs above
+    assert optimizer.rung_sizes()[:3] == [5, 3, 1]
+    assert not optimizer.can_ask()
+
+
+def test_asha_rejects_unknown_ids():
+    optimizer = _asha(hyperband_brackets(1, 9, 3))
+    ids, _ = optimizer.ask_ids(1)
+    optimizer.tell_ids(ids, [0.0])
+    with pytest.raises(ValueError, match="was not asked, or was told already"):
+        optimizer.tell_ids(ids, [0.0])
