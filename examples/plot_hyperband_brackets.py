@@ -7,26 +7,30 @@ Hyperband's brackets and their promotions
 
 This example shows how :class:`~skhpo.HyperbandSearchCV` splits its budget into
 brackets of successive halving, and how a real search promotes the best candidates
-of each bracket from small training subsamples to the full training folds.
+of each bracket from small training subsamples to the full training folds, as
+soon as they rank among the best of their rung.
 """
 
 # %%
 # The brackets of a 20,000-row problem
 # ------------------------------------
 #
-# With ``resource="n_samples"`` and 5-fold cross-validation, each training part of
-# a 20,000-row dataset holds 16,000 rows: that is ``max_resources="auto"``.
-# ``min_resources="auto"`` divides it by ``factor`` up to four times, as long as at
-# least two samples per class remain: 16,000 / 3**4 rounds down to 197. The
-# bracket arithmetic lives in a private helper, used here only to draw it.
+# With ``resource="n_samples"``, budgets count samples of the whole ``X``, as
+# in :class:`~sklearn.model_selection.HalvingRandomSearchCV`: for a 20,000-row
+# dataset, ``max_resources="auto"`` is 20,000, and a budget of ``n`` trains each
+# cross-validation split on the fraction ``n / 20,000`` of its training part (with
+# 5 folds, 0.8 ``n`` rows). ``min_resources="auto"`` divides the largest budget by
+# ``factor`` up to four times, as long as at least two samples per class remain:
+# 20,000 / 3**4 rounds down to 246. The bracket arithmetic lives in a private
+# helper, used here only to draw it.
 import numpy as np
 
 from skhpo._optimizers.hyperband import hyperband_brackets
 
-min_resources, max_resources, factor = 197, 16_000, 3
+min_resources, max_resources, factor = 246, 20_000, 3
 brackets = hyperband_brackets(min_resources, max_resources, factor)
 
-print(" s  candidates per rung     training rows per rung            cost")
+print(" s  candidates per rung     samples per rung                  cost")
 for bracket in brackets:
     cost = np.dot(bracket.n_candidates, bracket.resources) / max_resources
     print(
@@ -37,7 +41,7 @@ for bracket in brackets:
 # %%
 # Each bracket ``s`` starts some candidates on a budget ``factor**s`` times smaller
 # than the largest, and promotes the best third of them to the next rung, until one
-# or a few reach the full 16,000 rows. Bracket 4 starts 81 candidates on 198 rows;
+# or a few reach the full 20,000 samples. Bracket 4 starts 81 candidates on 247;
 # bracket 0 is a plain random search of 5 candidates on the full training parts.
 # Every bracket costs about the same: about five full-budget fits (the "cost"
 # column), so one Hyperband iteration costs about 23.5 full-budget evaluations and
@@ -67,7 +71,7 @@ for bracket, color in zip(brackets, colors):
         )
 ax_rungs.set_xscale("log")
 ax_rungs.set_yscale("log")
-ax_rungs.set_xlabel("training rows per candidate (resources of the rung)")
+ax_rungs.set_xlabel("samples of X per candidate (resources of the rung)")
 ax_rungs.set_ylabel("candidates in the rung")
 ax_rungs.set_title("Successive halving in each bracket")
 ax_rungs.legend(loc="upper right", fontsize=8)
@@ -89,9 +93,9 @@ for bar, bracket in zip(bars, brackets):
         fontsize=8,
     )
 ax_cost.invert_yaxis()
-ax_cost.set_xlabel("cost, in fits on all 16,000 rows")
+ax_cost.set_xlabel("cost, in fits on all 20,000 samples")
 ax_cost.set_title("Cost of each bracket")
-fig.suptitle("Hyperband, factor=3, 197 to 16,000 training rows")
+fig.suptitle("Hyperband, factor=3, 246 to 20,000 samples")
 fig.tight_layout()
 plt.show()
 
@@ -100,10 +104,11 @@ plt.show()
 # -------------
 #
 # A linear classifier trained by stochastic gradient descent on 8,100 synthetic
-# rows, with 3-fold cross-validation: each training part holds 5,400 rows, so the
-# brackets run from about 67 to 5,400 rows. The candidates of the first bracket are
-# random; later brackets draw two thirds of theirs from BOHB's density model of
-# the good and the bad candidates seen so far (``sampler="bohb"``, the default).
+# rows, with 3-fold cross-validation: the budgets run from 100 to 8,100 samples, so
+# the training parts (5,400 rows each) are cut to 67 to 5,400 rows. The first
+# candidates are random; later ones come, two thirds of them, from BOHB's density
+# model of the good and the bad candidates seen so far (``sampler="bohb"``, the
+# default).
 # The space is made of scipy distributions, which scikit-learn's searches accept
 # too: the last section reuses it.
 from scipy.stats import loguniform, uniform
@@ -133,7 +138,7 @@ search = HyperbandSearchCV(
 )
 search.fit(X, y)
 
-print(f"budgets: {search.min_resources_} to {search.max_resources_} training rows")
+print(f"budgets: {search.min_resources_} to {search.max_resources_} samples")
 print(f"evaluations (candidate x rung): {len(search.cv_results_['params'])}")
 print(f"best_score_: {search.best_score_:.3f}")
 print("best_params_:", {k: search.best_params_[k] for k in sorted(search.best_params_)})
@@ -146,8 +151,11 @@ print("best_params_:", {k: search.best_params_[k] for k in sorted(search.best_pa
 # own scores on the rungs it was promoted to. Dots are shifted a little left or
 # right by bracket so that the rungs of different brackets do not hide each other.
 # Small subsamples give noisy, lower scores, yet they are enough to tell the
-# hopeless candidates from the good ones. ``best_params_`` and ``best_score_``
-# (the star) come from the candidates evaluated on the largest budget only, as in
+# hopeless candidates from the good ones. A candidate is promoted as soon as it
+# ranks in the best third of the finished results of its rung (asynchronous
+# successive halving), so the best ones reach the full budget early.
+# ``best_params_`` and ``best_score_`` (the star) come from the candidates
+# evaluated on the largest budget only, as in
 # :class:`~sklearn.model_selection.HalvingRandomSearchCV`.
 results = search.cv_results_
 n_resources = np.asarray(results["n_resources"])
@@ -189,7 +197,7 @@ ax.scatter(
     zorder=3,
 )
 ax.set_xscale("log")
-ax.set_xlabel("training rows per fold (n_resources)")
+ax.set_xlabel("samples of X (n_resources)")
 ax.set_ylabel("mean CV accuracy")
 ax.set_title("HyperbandSearchCV(sampler='bohb') on SGDClassifier")
 ax.legend(loc="lower right", fontsize=8)
@@ -201,9 +209,9 @@ plt.show()
 # -----------------------------------
 #
 # :class:`~sklearn.model_selection.HalvingRandomSearchCV` with the same factor and
-# budgets runs a single bracket, the most aggressive one. It subsamples the rows
-# before splitting them, so 100 to 8,100 rows give training parts of about 67 to
-# 5,400 rows, as above. Hyperband hedges: its other brackets give fewer candidates
+# budgets runs a single bracket, the most aggressive one, waiting for each rung to
+# end before it promotes. Its budgets count samples of ``X`` too: 100 to 8,100,
+# as above. Hyperband hedges: its other brackets give fewer candidates
 # a larger first budget, in case small subsamples rank candidates poorly, and it
 # pays for that. The cost column adds up ``n_resources`` over all evaluations, in
 # units of the largest budget. With a single seed, the best scores say little

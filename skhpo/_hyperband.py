@@ -14,39 +14,44 @@ from skhpo._optimizers.hyperband import Hyperband, hyperband_brackets
 from skhpo._optimizers.tpe import KDESampler
 from skhpo._search import BaseStrategySearchCV
 from skhpo.utils._docstrings import fill_doc
-from skhpo.utils._fixes import Interval, StrOptions
+from skhpo.utils._fixes import Interval, StrOptions, num_samples
 
 # With "auto" resources, at most this many halvings separate the smallest and the
 # largest budget: Hyperband's usual setting (R = 81, eta = 3 in Li et al., 2018).
 _MAX_AUTO_HALVINGS = 4
 
 
-def _subsampled_splits(splits, orders, n_samples):
-    """The frozen CV splits with each training part cut to ``n_samples`` rows.
+def _subsampled_splits(splits, orders, n_resources, n_samples):
+    """The frozen CV splits with each training part cut to the fraction
+    ``n_resources / n_samples`` of its rows.
 
-    Each training part is cut to a prefix of one fixed order, stratified for
-    classifiers, so every candidate of a rung sees the same rows and a rung's rows
-    contain those of the rungs below it.
+    The budget counts samples of the whole ``X``, as scikit-learn's halving
+    searches do (their ``_SubsampleMetaSplitter``): ``n_resources=n_samples``
+    trains on the full training parts, and no fold trains on more than
+    ``n_resources`` rows. Each training part is cut to a prefix of one fixed
+    order, stratified for classifiers, so every candidate of a rung sees the same
+    rows and a rung's rows contain those of the rungs below it.
     """
     return [
-        (np.sort(train[order[:n_samples]]), test)
+        # Exact integers: int(fraction * len(train)) may lose a row to rounding.
+        (np.sort(train[order[: n_resources * len(train) // n_samples]]), test)
         for (train, test), order in zip(splits, orders)
     ]
 
 
 class _Subsamples:
-    """A trial's parameters and CV splits, the budget being training rows."""
+    """A trial's parameters and CV splits, the budget being samples of ``X``."""
 
-    def __init__(self, splits, orders):
-        self.splits, self.orders = splits, orders
-        self.cache = {}  # n_samples -> the subsampled splits, shared by a rung
+    def __init__(self, splits, orders, n_samples):
+        self.splits, self.orders, self.n_samples = splits, orders, n_samples
+        self.cache = {}  # n_resources -> the subsampled splits, shared by a rung
 
-    def __call__(self, params, n_samples):
-        if n_samples not in self.cache:
-            self.cache[n_samples] = _subsampled_splits(
-                self.splits, self.orders, n_samples
+    def __call__(self, params, n_resources):
+        if n_resources not in self.cache:
+            self.cache[n_resources] = _subsampled_splits(
+                self.splits, self.orders, n_resources, self.n_samples
             )
-        return params, self.cache[n_samples]
+        return params, self.cache[n_resources]
 
 
 class _ParameterBudget:
@@ -100,22 +105,25 @@ class HyperbandSearchCV(BaseStrategySearchCV):
     {estimator}
 
     resource : str, default='n_samples'
-        What a budget is made of. ``"n_samples"`` subsamples the training part of
-        every CV split (stratified for classifiers; every candidate of a rung sees
-        the same rows). Otherwise the name of an integer parameter of the estimator,
-        such as ``"n_estimators"``, ``"max_iter"`` or ``"clf__max_iter"`` in a
-        pipeline.
+        What a budget is made of. ``"n_samples"``: a number of samples of the
+        whole ``X``, as in :class:`~sklearn.model_selection.HalvingRandomSearchCV`;
+        a budget ``n_resources`` trains each CV split on the fraction
+        ``n_resources / n_samples`` of its training part (stratified for
+        classifiers; every candidate of a rung sees the same rows). Otherwise the
+        name of an integer parameter of the estimator, such as
+        ``"n_estimators"``, ``"max_iter"`` or ``"clf__max_iter"`` in a pipeline.
 
     min_resources : int or 'auto', default='auto'
         The smallest budget a bracket may start with. ``"auto"`` makes it
         ``max_resources / factor**k`` for the largest ``k <= 4`` (five rungs at
-        most) that keeps it at least two samples per class for classifiers with
-        ``"n_samples"`` (two samples for regressors, 1 for a parameter).
+        most) that keeps at least two samples per class in the smallest training
+        part for classifiers with ``"n_samples"`` (two samples for regressors, 1
+        for a parameter).
 
     max_resources : int or 'auto', default='auto'
-        The largest budget. ``"auto"`` is the size of the smallest training part of
-        the CV splits for ``"n_samples"``, else the value of the resource parameter
-        in ``estimator``.
+        The largest budget. ``"auto"`` is the number of samples of ``X`` for
+        ``"n_samples"`` (the last rung trains on the full training parts), else
+        the value of the resource parameter in ``estimator``.
 
     factor : float, default=3
         Hyperband's ``eta``: each rung keeps the best ``1 / factor`` of its
@@ -326,14 +334,17 @@ class HyperbandSearchCV(BaseStrategySearchCV):
     def _resources(self, run):
         """Resolve ``min_resources`` and ``max_resources`` against the data."""
         if self.resource == "n_samples":
-            available = min(len(train) for train, _ in run.splits)
+            available = num_samples(run.X)
             n_classes = (
                 len(np.unique(np.asarray(run.y)))
                 if is_classifier(self.estimator)
                 else 1
             )
-            smallest = 2 * n_classes
-            where = f"the {available} training samples of the smallest CV split"
+            # Two rows per class (two for a regressor) in the smallest training
+            # part: its fraction n_resources / n_samples.
+            min_train = min(len(train) for train, _ in run.splits)
+            smallest = math.ceil(2 * n_classes * available / min_train)
+            where = f"the {available} samples of X"
         else:
             available = self.estimator.get_params(deep=True)[self.resource]
             smallest = 1
@@ -342,8 +353,8 @@ class HyperbandSearchCV(BaseStrategySearchCV):
             max_r = int(available)
         elif self.resource == "n_samples" and self.max_resources > available:
             raise ValueError(
-                f"max_resources={self.max_resources} exceeds {where}: lower it, "
-                f"use more data or fewer CV splits."
+                f"max_resources={self.max_resources} exceeds {where}: lower it "
+                f"or use more data."
             )
         else:
             max_r = self.max_resources
@@ -385,7 +396,7 @@ class HyperbandSearchCV(BaseStrategySearchCV):
                 _training_order(len(train), y[train] if stratify else None, rng)
                 for train, _ in run.splits
             ]
-            trial = _Subsamples(run.splits, orders)
+            trial = _Subsamples(run.splits, orders, num_samples(run.X))
         else:
             trial = _ParameterBudget(self.resource)
         optimizer = Hyperband(brackets, sampler, unseen=UnseenDraws(run.space, rng))

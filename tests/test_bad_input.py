@@ -521,7 +521,7 @@ def test_bad_hyperband_factor(factor, data):
 @FEW
 @given(factor=st.floats(1, 1.01, exclude_min=True), min_resources=st.integers(1, 2))
 def test_hyperband_factor_barely_above_one(factor, min_resources, data):
-    # Hyperband needs log_factor(30 / min_resources) + 1 > 200 brackets here: there
+    # Hyperband needs log_factor(60 / min_resources) + 1 > 200 brackets here: there
     # could be trillions, each with as many rungs, and exact rational powers that
     # never finished, before hyperband_brackets checked their number.
     match = "^" + re.escape(f"factor={factor!r} is too small for max_resources")
@@ -530,8 +530,8 @@ def test_hyperband_factor_barely_above_one(factor, min_resources, data):
 
 
 def test_hyperband_factor_barely_above_one_with_auto_resources(data):
-    # "auto" makes min_resources max_resources / factor**4: 29 of 30 samples
-    match = re.escape("max_resources / min_resources = 30 / 29")
+    # "auto" makes min_resources max_resources / factor**4: 59 of 60 samples
+    match = re.escape("max_resources / min_resources = 60 / 59")
     factor = 1 + 1e-12
     raises_before_any_fit(HyperbandSearchCV, data, ValueError, match, factor=factor)
 
@@ -554,10 +554,10 @@ def test_bad_hyperband_resources(name, value, data):
 @FEW
 @given(
     name=st.sampled_from(["min_resources", "max_resources"]),
-    value=st.integers(31, 10**30),
+    value=st.integers(61, 10**30),
 )
 def test_hyperband_resources_beyond_the_data(name, value, data):
-    # 30 training samples in each of the two CV splits of 60 rows
+    # 60 samples in X (budgets count them, as HalvingRandomSearchCV's do)
     match = re.escape(f"{name}={value} exceeds ")
     raises_before_any_fit(HyperbandSearchCV, data, ValueError, match, **{name: value})
 

@@ -29,6 +29,7 @@ INTERNALS = [
     ("sklearn.model_selection._validation", "_insert_error_scores"),
     ("sklearn.model_selection._validation", "_warn_or_raise_about_fit_failures"),
     ("sklearn.utils.validation", "_check_method_params"),
+    ("sklearn.utils.validation", "_num_samples"),
     ("sklearn.metrics._scorer", "_MultimetricScorer"),
     ("sklearn.utils._param_validation", "Interval"),
     ("sklearn.utils._param_validation", "StrOptions"),

@@ -48,11 +48,11 @@ def test_rungs_grow_by_factor_and_promote_the_best(sampler, data):
     results = search.cv_results_
     bracket, rung = np.asarray(results["bracket"]), np.asarray(results["iter"])
     n_resources = np.asarray(results["n_resources"])
-    assert search.max_resources_ == 120  # the training part of each of 2 splits
+    assert search.max_resources_ == 240  # samples of X, as HalvingRandomSearchCV
     for s in np.unique(bracket):
         budgets = [n_resources[(bracket == s) & (rung == i)] for i in range(s + 1)]
         sizes = [np.unique(b).item() for b in budgets]
-        assert sizes[-1] == 120
+        assert sizes[-1] == 240
         assert_array_equal(np.diff(np.log(sizes) / np.log(3)).round(1), 1.0)
         # promoted candidates are re-evaluated, once per rung: every one of the
         # best 1 / factor is (ASHA may promote others early, on partial results)
@@ -65,8 +65,9 @@ def test_rungs_grow_by_factor_and_promote_the_best(sampler, data):
             n_planned = len(a_lower) // 3
             assert set(a_lower[np.argsort(-scores)[:n_planned]]) <= a_upper
             assert n_planned <= len(a_upper) <= 2 * n_planned
-    # the score reveals the training size: every split was cut to the rung's budget
-    assert_array_equal(np.floor(results["mean_test_score"]), n_resources)
+    # the score reveals the training size: each training part of 120 rows was cut
+    # to the fraction n_resources / 240
+    assert_array_equal(np.floor(results["mean_test_score"]), n_resources * 120 // 240)
 
 
 def test_best_candidate_comes_from_the_largest_budget(data):
@@ -77,7 +78,7 @@ def test_best_candidate_comes_from_the_largest_budget(data):
 
     search = HyperbandSearchCV(SmallIsBetter(), {"a": Real(0, 1)}, cv=2, random_state=0)
     search.fit(*data)
-    assert search.cv_results_["n_resources"][search.best_index_] == 120
+    assert search.cv_results_["n_resources"][search.best_index_] == 240
     assert (
         search.best_score_ == search.cv_results_["mean_test_score"][search.best_index_]
     )
@@ -137,18 +138,19 @@ def test_n_brackets_runs_several_iterations(data):
         .cv_results_
         for n in (None, 6)
     )
-    # 120 training rows, at least 2 per class of 3: budgets 13, 40, 120
+    # 240 samples, 120 per training part, at least 2 per class of 3 in it:
+    # budgets 26, 80, 240
     assert sorted(np.unique(one["bracket"])) == [0, 1, 2]
     assert len(two["params"]) == 2 * len(one["params"])
 
 
 BAD_BUDGETS = [
     ({"min_resources": 50, "max_resources": 10}, "min_resources=50 must not exceed"),
-    ({"max_resources": 1000}, "max_resources=1000 exceeds the 120 training samples"),
+    ({"max_resources": 1000}, "max_resources=1000 exceeds the 240 samples of X"),
     ({"resource": "b"}, "resource='b' is also in param_distributions"),
     ({"resource": "d"}, "resource='d' must be an integer parameter"),
     ({"resource": "nope"}, "resource='nope' is neither 'n_samples' nor a parameter"),
-    ({"min_resources": 200}, "min_resources=200 exceeds max_resources=120"),
+    ({"min_resources": 300}, "min_resources=300 exceeds max_resources=240"),
     ({"factor": 1}, "factor"),
 ]
 
@@ -174,7 +176,28 @@ def test_too_small_data_is_explained():
         n_samples=12, n_classes=3, n_informative=3, random_state=0
     )
     search = HyperbandSearchCV(
-        QuadraticClassifier(), {"a": Real(0, 1)}, cv=2, min_resources=10
+        QuadraticClassifier(), {"a": Real(0, 1)}, cv=2, min_resources=20
     )
     with pytest.raises(ValueError, match="data are too small"):
         search.fit(X, y)
+
+
+def test_n_samples_counts_samples_of_x_as_halving_does(data):
+    # Code written for HalvingRandomSearchCV moves over: max_resources=len(X) is
+    # the full training parts, and a fold never trains on more than n_resources.
+    X, y = data
+    search = HyperbandSearchCV(
+        SizeScore(),
+        {"a": Real(0, 1)},
+        cv=3,
+        min_resources=30,
+        max_resources=len(X),
+        n_brackets=1,
+        random_state=0,
+    ).fit(X, y)
+    results = search.cv_results_
+    n_train = np.floor(results["mean_test_score"])
+    assert_array_equal(n_train, results["n_resources"] * 160 // 240)
+    assert np.all(n_train <= results["n_resources"])
+    assert n_train.max() == 160  # each training part of the 3 splits, whole
+    assert search.best_estimator_.n_train_ == len(X)  # the refit

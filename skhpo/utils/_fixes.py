@@ -20,7 +20,7 @@ from sklearn.model_selection._validation import (
 )
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.fixes import parse_version
-from sklearn.utils.validation import _check_method_params
+from sklearn.utils.validation import _check_method_params, _num_samples
 
 try:  # scikit-learn >= 1.5
     from sklearn.utils.parallel import _get_threadpool_controller
@@ -52,8 +52,12 @@ __all__ = [
     "StrOptions",
     "cloudpickle",
     "fit_context",
+    "num_samples",
 ]
 fit_context = _fit_context
+# The number of samples of any X scikit-learn accepts (sparse, dataframes, lists):
+# what HalvingRandomSearchCV counts n_resources in, and so does Hyperband.
+num_samples = _num_samples
 
 
 # -- joblib --------------------------------------------------------------------------
