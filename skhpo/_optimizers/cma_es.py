@@ -34,6 +34,12 @@ parameters of its Table 1. It is the (mu/mu_W, lambda)-CMA-ES with negative weig
   arXiv:1110.4181, 2011): their step is taken from the mirror image closest to
   the mean, its Mahalanobis length is clipped to ``sqrt(n) + 2n / (n + 2)``, and
   they compete for ranks with the generation's samples; the lambda best are used.
+- Asynchronous generations (for a caller that tells results as they finish): a
+  point may be asked while the generation is pending, sampled from the current
+  distribution. The first lambda results of samples of the current distribution
+  make the generation, as optuna's ``CmaEsSampler`` fills one; a result of an
+  older generation arrives after its update, and is injected into the next one as
+  an unpaired point (above). Results of an earlier restart are dropped.
 """
 
 from __future__ import annotations
@@ -94,8 +100,11 @@ class CMAES(Optimizer):
         Number of restarts so far.
     """
 
-    # An update (a generation, a step of the swarm) needs its whole batch: see base.
-    _whole_batches = True
+    @property
+    def _whole_batches(self):
+        # A generation needs its lambda samples, in order (see base); the
+        # asynchronous generations are filled as results arrive: see _tell_async.
+        return not self.asynchronous
 
     def __init__(
         self,
@@ -140,9 +149,13 @@ class CMAES(Optimizer):
         self._gen_loss = np.empty(0)
         self._inj_X = np.empty((0, self.n_dims))  # unpaired tells to inject
         self._inj_loss = np.empty(0)
+        self._pending_raw = {}  # asynchronous: asked row (bytes) -> (raw, generation)
 
     def next_batch_size(self) -> int:
-        """What remains of the current generation of lambda points."""
+        """What remains of the current generation of lambda points (one at a time
+        asynchronously: each from the latest distribution)."""
+        if self.asynchronous:
+            return 1
         lam = self.population_size if self.m is None else self.lam
         return max(1, lam - len(self._gen_loss))
 
@@ -227,7 +240,12 @@ class CMAES(Optimizer):
         y = (z * self.D) @ self.B.T  # (39): y = B D z ~ N(0, C)
         raw = self.m + self.sigma * y  # (40)
         X = np.clip(self._encode(raw), 0.0, 1.0)
-        self._asked, self._raw = X, raw
+        if self.asynchronous:
+            generation = (self.n_restarts_, self.g)
+            for x, r in zip(X, raw):
+                self._pending_raw[x.tobytes()] = (r, generation)
+        else:
+            self._asked, self._raw = X, raw
         return X
 
     def _encode(self, raw: np.ndarray) -> np.ndarray:  # (k, n) -> (k, n) in [0, 1]
@@ -246,20 +264,41 @@ class CMAES(Optimizer):
     # -- tell ----------------------------------------------------------------------
     def _tell(self, X: np.ndarray, y: np.ndarray) -> None:
         loss = self._fitness(y)
+        if self.asynchronous:
+            self._tell_async(X, loss)
+            return
         if self._asked is not None and np.array_equal(X, self._asked):
             self._gen_raw = np.vstack([self._gen_raw, self._raw])
             self._gen_loss = np.concatenate([self._gen_loss, loss])
             self._asked = self._raw = None
         else:
-            # Unpaired: kept for injection into the next update. Only ranks matter
-            # there and at most lambda points are used, so the best lambda suffice.
-            X = np.vstack([self._inj_X, X])
-            loss = np.concatenate([self._inj_loss, loss])
-            lam = self.population_size if self.m is None else self.lam
-            keep = np.argsort(loss, kind="stable")[:lam]
-            self._inj_X, self._inj_loss = X[keep], loss[keep]
+            self._inject(X, loss)
         if self.m is not None and len(self._gen_loss) >= self.lam:
             self._update()
+
+    def _tell_async(self, X: np.ndarray, loss: np.ndarray) -> None:
+        """Fill the current generation with its own samples' results, in the
+        order they arrive; inject older generations' results."""
+        for x, value in zip(X, loss):
+            raw, generation = self._pending_raw.pop(x.tobytes(), (None, None))
+            if generation == (self.n_restarts_, self.g):
+                self._gen_raw = np.vstack([self._gen_raw, raw])
+                self._gen_loss = np.append(self._gen_loss, value)
+            elif generation is None or generation[0] == self.n_restarts_:
+                # Outside information, or a sample of an earlier generation of
+                # this run: injected (Hansen 2011). A restart starts afresh.
+                self._inject(x[None], np.array([value]))
+            if self.m is not None and len(self._gen_loss) >= self.lam:
+                self._update()
+
+    def _inject(self, X: np.ndarray, loss: np.ndarray) -> None:
+        """Keep unpaired points for injection into the next update. Only ranks
+        matter there and at most lambda points are used: the best lambda suffice."""
+        X = np.vstack([self._inj_X, X])
+        loss = np.concatenate([self._inj_loss, loss])
+        lam = self.population_size if self.m is None else self.lam
+        keep = np.argsort(loss, kind="stable")[:lam]
+        self._inj_X, self._inj_loss = X[keep], loss[keep]
 
     def _update(self) -> None:
         n, lam, mu = self.n_dims, self.lam, self.mu

@@ -231,3 +231,62 @@ def test_collapse_restarts_with_a_larger_population():
 def test_bad_arguments_raise_and_show_the_value(kwargs, match):
     with pytest.raises(ValueError, match=match):
         CMAES(3, **kwargs)
+
+
+# -- asynchronous generations -------------------------------------------------------
+def _ids_run(optimizer, f, budget, lag, seed=0):
+    """Ask one point at a time by id; tell each ``lag`` asks later, in a random
+    order among those pending (fits finishing out of order)."""
+    rng = np.random.RandomState(seed)
+    pending, best = [], np.inf
+    for _ in range(budget):
+        ids, X = optimizer.ask_ids(1)
+        pending.append((ids[0], f(X)[0]))
+        while len(pending) > lag:
+            i, y = pending.pop(rng.randint(len(pending)))
+            optimizer.tell_ids([i], [y])
+            best = min(best, y)
+    for i, y in pending:
+        optimizer.tell_ids([i], [y])
+        best = min(best, y)
+    return best
+
+
+def test_asynchronous_generations_told_at_once_are_cma_es():
+    # One point at a time, each told before the next ask: the very samples and
+    # updates of the synchronous algorithm (the same normal draws, in order).
+    sync = CMAES(4, random_state=0)
+    _run(sync, _sphere, 60)
+    lazy = CMAES(4, random_state=0)
+    lazy.asynchronous = True
+    _ids_run(lazy, _sphere, 60, lag=0)
+    assert lazy.g == sync.g > 0
+    assert_allclose(lazy.m, sync.m)
+    assert_allclose(lazy.C, sync.C)
+
+
+def test_asynchronous_generations_never_wait_and_inject_late_results():
+    optimizer = CMAES(3, population_size=4, random_state=0)
+    optimizer.asynchronous = True
+    ids, _ = zip(*(optimizer.ask_ids(1) for _ in range(12)))  # 3 generations' worth
+    assert optimizer.can_ask()
+    optimizer.tell_ids(np.concatenate(ids[:4]), [1.0, 2.0, 3.0, 4.0])
+    assert optimizer.g == 1
+    # The other 8 were sampled from generation 0: injected, not a generation.
+    optimizer.tell_ids(np.concatenate(ids[4:]), np.arange(8.0))
+    assert optimizer.g == 1 and len(optimizer._inj_loss) == 4  # the best lambda
+    _, X = optimizer.ask_ids(4)
+    optimizer.tell_ids(np.arange(12, 16), _sphere(X))
+    assert optimizer.g == 2 and len(optimizer._inj_loss) == 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_asynchronous_generations_beat_random_search_out_of_order(seed):
+    f, budget = rosenbrock, 200
+    cma = CMAES(4, random_state=seed)
+    cma.asynchronous = True
+    found = _ids_run(cma, f, budget, lag=16, seed=seed)
+    random_bests = [
+        _ids_run(RandomSampler(4, random_state=s), f, budget, lag=0) for s in range(9)
+    ]
+    assert found < np.median(random_bests)
