@@ -4,16 +4,19 @@
 
 The file is JSON lines (one JSON document per line, UTF-8), readable without skhpo::
 
-    {"format": "skhpo-checkpoint", "version": 2, "search": "BayesSearchCV",
+    {"format": "skhpo-checkpoint", "version": 3, "search": "BayesSearchCV",
      "skhpo_version": "...", "seed": 1234, "n_splits": 5, "fingerprint": {...}}
-    {"batch": 0, "keys": [...], "params": [...], "fits": [[{...}, ...], ...]}
+    {"batch": 0, "keys": [...], "params": [...], "fits": [[{...}, ...], ...],
+     "asked": [[0.5, 0.25], ...]}
     {"batch": 1, ...}
 
 The header identifies what the search ran on: digests of the data (``X``, ``y``
 and the fit parameters), the estimator and its parameters, ``param_distributions``,
 the CV splits, ``scoring`` and the search's own settings, plus the seed of its
-random state. Each following line is one finished batch: ``keys`` identify its
-candidates, ``params`` shows them (values that are not plain JSON as their
+random state. Each following line is one finished batch (one ask of the
+optimizer): ``asked`` holds the points the optimizer asked for, on the unit cube
+(repeated candidates included), ``keys`` identify its new candidates, ``params``
+shows them (values that are not plain JSON as their
 ``repr``), and ``fits[i][k]`` is what scikit-learn's ``_fit_and_score`` returned
 for candidate ``i`` on split ``k``: ``test_scores`` (and ``train_scores``), a
 number or a ``{metric: number}`` dict, ``fit_time``, ``score_time``,
@@ -32,11 +35,13 @@ its newline: reading ignores it and the next append cuts it off, so a search kil
 with ``kill -9`` loses only the fits that were running; a resumed one reads the
 finished fits of an unfinished batch back from their own lines.
 
-Resuming replays the search: the strategy runs again from the same seed, and each
-batch found in the journal gets its recorded results instead of being fitted (and
-each fit found on a line of its own is not fitted again), so
-the optimizer sees exactly the losses it saw the first time and asks for the same
-candidates. The final ``cv_results_`` is therefore that of an uninterrupted run.
+Resuming tells the optimizer the recorded history: the strategy starts again from
+the same seed, each recorded batch is handed to it as the answer of its ask
+(``Optimizer.replay_ids``: the Gaussian process does not compute its proposals
+again, it only draws what they drew) and gets its recorded results instead of being
+fitted (and each fit found on a line of its own is not fitted again). The optimizer
+thus sees exactly what it saw the first time, and goes on as the interrupted run
+would have: the final ``cv_results_`` is that of an uninterrupted run.
 """
 
 import datetime
@@ -50,8 +55,9 @@ import numpy as np
 
 _FORMAT = "skhpo-checkpoint"
 # Version 2 (skhpo's own scheduler): records of single fits besides those of whole
-# batches, and batches proposed while earlier ones run (max_pending).
-_VERSION = 2
+# batches, and batches proposed while earlier ones run (max_pending). Version 3:
+# a line for every ask, with the points asked, so resuming tells the history.
+_VERSION = 3
 # How every header line starts (json.dumps keeps the key order of new_header).
 _MAGIC = b'{"format":"skhpo-checkpoint"'
 # Search parameters that may change between a run and its resumption: they decide
@@ -413,8 +419,18 @@ class Journal:
         self._n_indexed = len(self.records)
         return self._by_key
 
-    def append(self, keys, candidates, fits, n_splits):
-        """Record a finished batch, durably, before the next one starts."""
+    def peek_asked(self):
+        """The points asked in the next batch to replay, (k, d), or None."""
+        if self.position >= len(self.records):
+            return None
+        asked = self.records[self.position].get("asked")
+        return None if asked is None else np.array(asked, dtype=float)
+
+    def append(self, keys, candidates, fits, n_splits, asked=None):
+        """Record a finished batch, durably, before the next one starts.
+
+        ``asked``: the points the optimizer asked for, (k, d) on the unit cube.
+        """
         record = {
             "batch": len(self.records),
             "keys": _json_keys(keys),
@@ -424,6 +440,9 @@ class Journal:
                 for i in range(len(candidates))
             ],
         }
+        if asked is not None:
+            # repr-exact floats: JSON reads back the very points asked.
+            record["asked"] = np.asarray(asked, dtype=float).tolist()
         self._write_line(record)
         self.records.append(record)
         self.position = len(self.records)

@@ -202,8 +202,12 @@ class AskTellLoop:
     def _ask(self):
         space, optimizer = self.space, self.optimizer
         n = min(optimizer.next_batch_size(), self.budget - self.n_distinct)
+        asked = self._recorded_ask(n)
         with single_blas_thread():
-            ids, X = optimizer.ask_ids(n)
+            if asked is None:
+                ids, X = optimizer.ask_ids(n)
+            else:  # resuming: the recorded answer, told instead of computed
+                ids, X = optimizer.replay_ids(n, asked)
         if len(ids) == 0:  # it found nothing to propose after all
             return
         batch = _Batch(len(self.batches))
@@ -212,6 +216,9 @@ class AskTellLoop:
         if not new:
             # Only candidates seen before: they cost no budget. An optimizer that
             # keeps repeating itself gets random unseen ones.
+            if asked is not None:
+                self.run.journal.replay([])  # the batch's (empty) record
+                batch.recorded = True
             self.n_stale += 1
             if self.n_stale <= _MAX_REPEATS:
                 return
@@ -230,6 +237,14 @@ class AskTellLoop:
             new = self._add(batch, [None] * len(X), X)
         self.n_stale = 0
         self._start(batch, new)
+
+    def _recorded_ask(self, n):
+        """Resuming (reproducible mode): the points of the next recorded ask."""
+        journal = self.run.journal
+        if journal is None or self.asynchronous:
+            return None
+        asked = journal.peek_asked()
+        return asked if asked is not None and len(asked) == n else None
 
     def _add(self, batch, ids, X):
         """Register the rows of one ask; return the new (unseen) candidates."""
@@ -353,14 +368,16 @@ class AskTellLoop:
             if not all(c.loss is not None for c in new):
                 return
             self.journal_next += 1
-            if batch.recorded or not new:
+            if batch.recorded:
                 continue
-            fits = [fit for c in new for fit in c.fits]
+            # Every ask has its line, even one of repeated candidates only: a
+            # resumed search hands each ask its recorded answer, in order.
             journal.append(
                 [c.key for c in new],
                 [c.params for c in new],
-                fits,
-                len(fits) // len(new),
+                [fit for c in new for fit in c.fits],
+                len(self.run.splits),
+                asked=[c.x for c in batch.candidates],
             )
 
 

@@ -445,3 +445,39 @@ def test_finished_fits_of_unfinished_batches_are_read_back(SearchCV, data, tmp_p
     assert CountingQuadratic.n_fits == 1  # the refit
     assert_same_results(first.cv_results_, resumed.cv_results_, times=False)
     assert len(_lines(path)) == n_batches + 1  # the batches are recorded again
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_resume_tells_the_recorded_answers_of_every_ask(SearchCV, data, tmp_path):
+    # Every ask of the optimizer has its line, with the points asked; a resumed
+    # search hands them to the optimizer (replay_ids) instead of asking anew.
+    X, y = data
+    path = tmp_path / "search.jsonl"
+    first = _search(SearchCV, checkpoint=path).fit(X, y)
+    records = [json.loads(line) for line in _lines(path)[1:]]
+    assert all(len(r["asked"]) >= len(r["keys"]) for r in records)
+    n_asked = sum(len(r["asked"]) for r in records)
+    assert n_asked >= len(first.cv_results_["params"])  # twins are asked too
+    again = _search(SearchCV, checkpoint=path).fit(X, y)
+    assert_same_results(first.cv_results_, again.cv_results_)
+
+
+def test_resuming_bayes_does_not_compute_its_proposals(data, tmp_path, monkeypatch):
+    # The Gaussian process restores its state from the recorded asks: no
+    # acquisition function is optimised for them (the costly half of an ask).
+    from skhpo._optimizers.bayes import GaussianProcessBO
+
+    X, y = data
+    path = tmp_path / "search.jsonl"
+    first = _search(BayesSearchCV, checkpoint=path, n_iter=10).fit(X, y)
+    calls = []
+    propose = GaussianProcessBO._propose
+    monkeypatch.setattr(
+        GaussianProcessBO,
+        "_propose",
+        lambda self, *args: calls.append(1) or propose(self, *args),
+    )
+    _keep_batches(path, len(_lines(path)) - 3)  # the last two asks are lost
+    again = _search(BayesSearchCV, checkpoint=path, n_iter=10).fit(X, y)
+    assert_same_results(first.cv_results_, again.cv_results_, times=False)
+    assert len(calls) == 2  # only the asks that were not recorded

@@ -181,7 +181,41 @@ class Optimizer:
                 f"{type(self).__name__} cannot propose before its pending batch is "
                 f"told: check can_ask() first"
             )
-        X = self.ask(n)
+        return self._register(self.ask(n))
+
+    def replay_ids(self, n: int, X) -> tuple[np.ndarray, np.ndarray]:
+        """Take ``X`` (n, n_dims), recorded from an earlier run, as the answer of
+        ``ask_ids(n)``: a resumed search tells the optimizer its history.
+
+        The state is left as asking would leave it, so the optimizer goes on as
+        the interrupted run did. An algorithm whose proposals are expensive (the
+        Gaussian process) restores it in :meth:`_replay` without computing them;
+        the others, whose asks cost microseconds, ask again, and the recorded
+        points must be what they propose.
+        """
+        X = np.asarray(X, dtype=float).reshape(int(n), self.n_dims)
+        if not self.can_ask():
+            raise RuntimeError(
+                f"{type(self).__name__} cannot propose before its pending batch is "
+                f"told: check can_ask() first"
+            )
+        if self._replay(int(n), X):
+            return self._register(X)
+        ids, asked = self.ask_ids(n)
+        if not np.array_equal(asked, X):
+            raise ValueError(
+                f"{type(self).__name__} proposes other points than the recorded "
+                f"ones: the record comes from another version of the algorithm"
+            )
+        return ids, asked
+
+    def _replay(self, n: int, X: np.ndarray) -> bool:
+        """Restore the state ``ask(n)`` answering ``X`` leaves, without computing
+        it; False (the default): ask again."""
+        return False
+
+    def _register(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Give each asked point an id, and keep it pending until told."""
         ids = np.arange(self._n_ids, self._n_ids + len(X))
         self._n_ids += len(X)
         batch = _Batch(X)

@@ -262,6 +262,24 @@ class GaussianProcessBO(Optimizer):
                 out.append(self._ask_model(n_model))
         return np.vstack(out)
 
+    def _replay(self, n: int, X: np.ndarray) -> bool:
+        # What _ask does, without the model's proposals: each of them draws one
+        # seed from random_state (_propose), and only that draw is repeated.
+        n_design = min(n, self.n_initial_points - max(len(self.y_), self._n_design))
+        if n_design > 0:
+            self._design(n_design)
+        n_model = n - max(n_design, 0)
+        if n_model > 0:
+            if self._gp is None or len(self.y_) < self.n_initial_points:
+                self._design(n_model)
+            else:
+                for _ in range(n_model):
+                    self._proposal_seed()
+        return True
+
+    def _proposal_seed(self) -> int:
+        return int(self.random_state.randint(2**31 - 1))
+
     def _design(self, n: int) -> np.ndarray:  # (n, d)
         if self._design_seed is None:
             self._design_seed = int(self.random_state.randint(2**31 - 1))
@@ -291,8 +309,7 @@ class GaussianProcessBO(Optimizer):
                 best = min(best, float(mu[0]))
         return np.array(chosen)
 
-    def _candidates(self, gp: GaussianProcess) -> np.ndarray:  # (N, d)
-        rng = self.random_state
+    def _candidates(self, gp: GaussianProcess, rng) -> np.ndarray:  # (N, d)
         lo, hi = _N_SOBOL_RANGE
         n_sobol = int(np.clip(2 ** round(math.log2(2.5e5 / len(gp.Z_))), lo, hi))
         raw = sobol(self.n_dims, n_sobol, int(rng.randint(2**31 - 1)))
@@ -317,7 +334,9 @@ class GaussianProcessBO(Optimizer):
     def _propose(
         self, gp: GaussianProcess, best: float, batch: np.ndarray
     ) -> np.ndarray:  # batch (m, d) -> (d,)
-        cands = self._candidates(gp)
+        # Every random draw of a proposal comes from one seed, so that a resumed
+        # search restores the state without proposing again (_replay).
+        cands = self._candidates(gp, np.random.RandomState(self._proposal_seed()))
         acq = _acquisition(gp, cands, best)
         order = np.argsort(-acq, kind="stable")
         starts = cands[order[:_N_RESTARTS]]
