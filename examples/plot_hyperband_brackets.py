@@ -7,8 +7,7 @@ Hyperband's brackets and their promotions
 
 This example shows how :class:`~skhpo.HyperbandSearchCV` splits its budget into
 brackets of successive halving, and how a real search promotes the best candidates
-of each bracket from small training subsamples to the full training folds, as
-soon as they rank among the best of their rung.
+of each bracket from small training subsamples to the full training folds.
 """
 
 # %%
@@ -152,8 +151,9 @@ print("best_params_:", {k: search.best_params_[k] for k in sorted(search.best_pa
 # right by bracket so that the rungs of different brackets do not hide each other.
 # Small subsamples give noisy, lower scores, yet they are enough to tell the
 # hopeless candidates from the good ones. A candidate is promoted as soon as it
-# ranks in the best third of the finished results of its rung (asynchronous
-# successive halving), so the best ones reach the full budget early.
+# is certain to be in the best third of its rung, before the rung's last fits
+# end (with ``scheduling="asynchronous"``: as soon as it is in the best third of
+# the finished results of its rung).
 # ``best_params_`` and ``best_score_`` (the star) come from the candidates
 # evaluated on the largest budget only, as in
 # :class:`~sklearn.model_selection.HalvingRandomSearchCV`.

@@ -91,9 +91,11 @@ class HyperbandSearchCV(BaseStrategySearchCV):
     factor`` of them to a budget ``factor`` times larger, in rounds of successive
     halving; its brackets trade how many candidates start against how small their
     first budget is, so it is robust to how informative small budgets are [1]_.
-    Each bracket runs asynchronous successive halving (ASHA [3]_): a candidate is
-    promoted as soon as it ranks in the top ``1 / factor`` of the finished results
-    of its rung, so no worker waits for a rung to end.
+    No worker waits for a rung to end: a candidate is promoted as soon as it is
+    certain to be in the top ``1 / factor`` of its rung (the default,
+    reproducible scheduling: the promotions of synchronous successive halving),
+    or, with ``scheduling="asynchronous"``, as soon as it ranks in the top ``1 /
+    factor`` of the finished results of its rung (ASHA [3]_).
     With ``sampler="bohb"``, each bracket's candidates are drawn from kernel
     density estimates of the good and bad candidates seen so far on the largest
     budget with enough of them, as in BOHB [2]_.
@@ -158,9 +160,9 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         The largest budget used.
 
     n_candidates_ : list of int
-        Number of candidates evaluated in each rung, bracket after bracket. A
-        rung may hold a few more than Hyperband's plan: candidates promoted early
-        (see Notes).
+        Number of candidates evaluated in each rung, bracket after bracket. With
+        ``scheduling="asynchronous"``, a rung may hold a few more than
+        Hyperband's plan: candidates promoted early (see Notes).
 
     {shared_attributes}
 
@@ -174,11 +176,12 @@ class HyperbandSearchCV(BaseStrategySearchCV):
     -----
     One Hyperband iteration with ``factor=3`` and five rungs costs about 23.5
     full-budget evaluations (about five per bracket) but starts 143 candidates.
-    A candidate promoted early, on the partial results of its rung, may turn out
-    not to be in the top ``1 / factor`` of the complete rung; those that are get
-    promoted then too, so every candidate synchronous successive halving would
-    promote is promoted, and the early ones cost 6 to 10% more resources on
-    average (simulated; at most 25%). ``best_*`` come from the candidates
+    With ``scheduling="asynchronous"``, a candidate promoted early, on the
+    partial results of its rung, may turn out not to be in the top ``1 /
+    factor`` of the complete rung; those that are get promoted then too, so
+    every candidate synchronous successive halving would promote is promoted,
+    and the early ones cost 6 to 10% more resources on average (simulated; at
+    most 25%). ``best_*`` come from the candidates
     evaluated with the largest budget, as in
     :class:`~sklearn.model_selection.HalvingRandomSearchCV`.
 

@@ -337,16 +337,27 @@ class Hyperband(Optimizer):
     evaluate with the resource :meth:`fidelity` gives. The brackets of
     :func:`hyperband_brackets` start in order; a bracket takes new candidates
     from ``sampler`` until its first rung is full, and promotes candidates from
-    rung ``i`` to rung ``i + 1`` as ASHA does (Li et al. 2020, Algorithm 2): as
-    soon as one ranks in the top ``floor(m n_{i+1} / n_i)`` of the ``m``
-    finished results of its rung (the top ``1 / eta``), while rung ``i + 1``
-    has room for ``n_{i+1}``. When rung ``i`` is complete, any of its top
-    ``n_{i+1}`` not promoted yet is promoted too, even past ``n_{i+1}``: every
-    candidate synchronous successive halving would promote is promoted, and a
-    candidate promoted early on partial results costs at most its own trials.
-    Promotions come first, from the highest rung down (ASHA's
-    ``get_job``), then new candidates of the oldest bracket with room, then the
-    next bracket.
+    rung ``i`` (``n_i`` places) to rung ``i + 1`` (``n_{i+1}``) before rung
+    ``i`` is complete, in one of two ways:
+
+    - ``asynchronous=True``: as ASHA does (Li et al. 2020, Algorithm 2), as soon
+      as a candidate ranks in the top ``floor(m n_{i+1} / n_i)`` of the ``m``
+      finished results of its rung (the top ``1 / eta``), while rung ``i + 1``
+      has room. Such a candidate may turn out not to be in the top ``n_{i+1}``
+      of the complete rung: it then costs its own trials, and when rung ``i`` is
+      complete any of its top ``n_{i+1}`` not promoted yet is promoted too, even
+      past ``n_{i+1}``, so no candidate synchronous successive halving would
+      promote is left out.
+    - ``asynchronous=False`` (a caller that needs results that do not depend on
+      timing): only once it is certain. A candidate of rank ``r`` (from 0)
+      among the finished results is promoted when ``r + u < n_{i+1}``, ``u``
+      being the results still unknown: even if every one of them ranked ahead,
+      it would be in the top ``n_{i+1}`` of the complete rung. The promotions
+      are exactly synchronous successive halving's, the last of them made
+      while the tail of the rung still runs.
+
+    Promotions come first, from the highest rung down (ASHA's ``get_job``),
+    then new candidates of the oldest bracket with room, then the next bracket.
 
     Parameters
     ----------
@@ -473,20 +484,21 @@ class Hyperband(Optimizer):
             return None, 0, None
         return None
 
-    @staticmethod
-    def _promotable(below: _Rung, rung: _Rung):
+    def _promotable(self, below: _Rung, rung: _Rung):
         """A candidate of ``below`` to promote to ``rung`` now, or None."""
         if below.complete:
             # Synchronous successive halving's choice, all of it.
-            k = min(rung.size, len(below.members))
-            complete = True
-        elif len(rung.members) < rung.size:
-            # ASHA: the top 1 / eta of the finished results, within the places.
-            k = len(below.losses) * rung.size // below.size
-            complete = False
-        else:
+            ranked = _ranked(below, min(rung.size, len(below.members)), True)
+        elif len(rung.members) >= rung.size:
             return None
-        for candidate in _ranked(below, k, complete):
+        elif self.asynchronous:
+            # ASHA: the top 1 / eta of the finished results, within the places.
+            ranked = _ranked(below, len(below.losses) * rung.size // below.size, False)
+        else:
+            # Certain: in the top n_{i+1} even if every unknown result ranks ahead.
+            unknown = below.size - len(below.losses)
+            ranked = _ranked(below, max(0, rung.size - unknown), False)
+        for candidate in ranked:
             if candidate not in below.promoted:
                 return candidate
         return None

@@ -182,8 +182,10 @@ def test_top_k_rejects_bad_arguments(losses, k, match):
 
 
 # -- ASHA: the brackets run as an ask/tell optimizer of trials ---------------------
-def _asha(brackets, seed=0, unseen=None):
-    return Hyperband(brackets, RandomSampler(2, random_state=seed), unseen=unseen)
+def _asha(brackets, seed=0, unseen=None, asynchronous=True):
+    optimizer = Hyperband(brackets, RandomSampler(2, random_state=seed), unseen=unseen)
+    optimizer.asynchronous = asynchronous
+    return optimizer
 
 
 def _run(optimizer, loss, lag=0):
@@ -229,18 +231,36 @@ def test_asha_never_promotes_a_failure_on_partial_results():
     assert optimizer.fidelity(i).resource == 1
 
 
+def test_certain_promotions_come_before_the_rung_is_complete():
+    # Reproducible mode: 7 of 9 results known, 2 unknown; the best of the 7 is
+    # in the top 3 of the complete rung whatever the other 2 are.
+    bracket = Bracket(s=2, n_candidates=(9, 3, 1), resources=(1, 3, 9))
+    optimizer = _asha([bracket], asynchronous=False)
+    ids, X = optimizer.ask_ids(9)
+    optimizer.tell_ids(ids[:6], [0.6, 0.1, 0.9, 0.5, 0.7, 0.8])
+    assert not optimizer.can_ask()  # the best of 6 could still be 4th of 9
+    optimizer.tell_ids(ids[6:7], [0.95])
+    (i,), X_up = optimizer.ask_ids(1)
+    assert optimizer.fidelity(i).resource == 3
+    assert_array_equal(X_up[0], X[1])
+    assert not optimizer.can_ask()  # the second best (0.5) is not certain yet
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
 @pytest.mark.parametrize("lag", [0, 2, 7])
 @pytest.mark.parametrize("seed", range(5))
-def test_asha_promotes_everything_synchronous_halving_would(lag, seed):
+def test_asha_promotes_everything_synchronous_halving_would(asynchronous, lag, seed):
     brackets = hyperband_brackets(1, 27, 3)
     noise = np.random.RandomState(seed)
-    trials = _run(
-        _asha(brackets, seed), lambda x, r: x[0] + noise.normal(0, 1 / r), lag
-    )
+    optimizer = _asha(brackets, seed, asynchronous=asynchronous)
+    trials = _run(optimizer, lambda x, r: x[0] + noise.normal(0, 1 / r), lag)
     cost = sum(fidelity.resource for _, _, fidelity, _ in trials)
-    # Candidates promoted early on partial results cost a little more than the
-    # plan, never more than twice the plan of the rungs above the first.
-    assert total_cost(brackets) <= cost <= 2 * total_cost(brackets)
+    if asynchronous:
+        # Candidates promoted early on partial results cost a little more than
+        # the plan, never more than twice the plan of the rungs above the first.
+        assert total_cost(brackets) <= cost <= 2 * total_cost(brackets)
+    else:  # certain promotions only: synchronous successive halving's plan
+        assert cost == total_cost(brackets)
     for bracket in brackets:
         rungs = [
             [
@@ -256,6 +276,8 @@ def test_asha_promotes_everything_synchronous_halving_would(lag, seed):
             promoted = {x for x, _ in rungs[i + 1]}
             assert {x for x, _ in best} <= promoted
             assert n_next <= len(promoted) <= 2 * n_next
+            if not asynchronous:
+                assert {x for x, _ in best} == promoted
 
 
 def test_asha_results_do_not_depend_on_tell_timing_only_on_order():
