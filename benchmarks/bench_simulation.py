@@ -70,6 +70,7 @@ class SimScheduler:
         self.n = 0
         self.intervals = []  # (start, end) of every fit
         self.last_proposal = 0.0  # the clock when the last candidate was proposed
+        self.last_new = 0.0  # ... the last new one (Hyperband: not a promotion)
 
     def has_room(self):
         return len(self.heap) < self.n_workers
@@ -126,7 +127,7 @@ class SimRun:
     def should_stop(self):
         return False
 
-    def submit_fit(self, task_id, params, split, progress, splits=None):
+    def submit_fit(self, task_id, params, split, progress, splits=None, **_):
         resource = params.get("c", 1.0)
         self.scheduler.submit(task_id, params, split, resource)
 
@@ -178,8 +179,13 @@ def simulate(name, mode, max_pending, n_workers, n_iter, seed):
     ask_ids = optimizer.ask_ids
 
     def timed_ask(n):
-        run.scheduler.last_proposal = run.scheduler.clock
-        return ask_ids(n)
+        sched = run.scheduler
+        sched.last_proposal = sched.clock
+        ids, X = ask_ids(n)
+        fidelity = optimizer.fidelity(ids[0]) if len(ids) else None
+        if fidelity is None or fidelity.columns["iter"] == 0:
+            sched.last_new = sched.clock  # a new candidate, not a promotion
+        return ids, X
 
     optimizer.ask_ids = timed_ask
     loop = AskTellLoop(
@@ -206,6 +212,10 @@ def simulate(name, mode, max_pending, n_workers, n_iter, seed):
         # What the scheduler controls: until the last proposal (after it, the
         # budget is spent and the workers drain the last, heavy-tailed fits).
         "utilization_proposing": sched.utilization_until(sched.last_proposal),
+        # Hyperband's promotions go on after its last new candidate: how busy
+        # the workers are until then, and when that is.
+        "utilization_new": sched.utilization_until(sched.last_new),
+        "last_new_fraction": sched.last_new / sched.clock,
         "best_loss": float(run.state.best_loss),
         "seconds": time.perf_counter() - start,
     }
@@ -319,11 +329,14 @@ def main(argv=None):
         "Utilization while proposing: until the last candidate is proposed (what "
         "the scheduling controls); overall: until the last fit ends (with the "
         "drain of the last, heavy-tailed fits, which no scheduler avoids at a "
-        "fixed budget).",
+        "fixed budget). Hyperband proposes promotions after its last new "
+        "candidate: its utilization until then, and when that comes (as a "
+        "fraction of the whole run), are the last two columns.",
         "",
         "| workers | method | scheduling | max_pending | candidates | "
-        "utilization while proposing | overall | best loss |",
-        "|---|---|---|---|---|---|---|---|",
+        "utilization while proposing | overall | best loss | "
+        "while new candidates start | last new candidate at |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     keys = dict.fromkeys(
         (r["n_workers"], r["method"], r["mode"], r["max_pending"]) for r in rows
@@ -338,9 +351,15 @@ def main(argv=None):
         proposing = np.mean([r["utilization_proposing"] for r in group])
         best = np.mean([r["best_loss"] for r in group])
         pending = key[3] if key[2] == "reproducible" else "-"
+        if key[1] == "HyperbandSearchCV":
+            util_new = np.mean([r["utilization_new"] for r in group])
+            at = np.mean([r["last_new_fraction"] for r in group])
+            new = f"{100 * util_new:.0f}% | {100 * at:.0f}%"
+        else:
+            new = "- | -"
         lines.append(
             f"| {key[0]} | {key[1]} | {key[2]} | {pending} | {group[0]['n_iter']} | "
-            f"{100 * proposing:.0f}% | {100 * util:.0f}% | {best:.2f} |"
+            f"{100 * proposing:.0f}% | {100 * util:.0f}% | {best:.2f} | {new} |"
         )
     lines += [
         "",

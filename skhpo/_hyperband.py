@@ -55,13 +55,44 @@ class _Subsamples:
 
 
 class _ParameterBudget:
-    """A trial's parameters and CV splits, the budget being a parameter."""
+    """A trial's parameters and CV splits, the budget being a parameter.
 
-    def __init__(self, name):
+    ``continuation(old, new)``, when the estimator can continue a fit (``None``
+    otherwise): the parameters that take a model fitted with ``old`` to ``new``
+    by ``warm_start``. Trees and boosting stages count in total (``n_estimators``;
+    ``max_iter`` of histogram gradient boosting); a ``max_iter`` of any other
+    estimator (MLP, SGD, linear models) counts the iterations of one ``fit``
+    call, which then runs only the difference.
+    """
+
+    def __init__(self, name, warm_start=None, per_call=False):
         self.name = name
+        self.warm_start, self.per_call = warm_start, per_call
+        if warm_start is None:  # the estimator cannot continue: no method
+            self.continuation = None
 
     def __call__(self, params, value):
         return {**params, self.name: value}, None
+
+    def continuation(self, old, new):
+        return {self.name: new - old if self.per_call else new, self.warm_start: True}
+
+
+def _parameter_budget(estimator, resource, space):
+    """How to set ``resource``, and continue fits where the estimator can."""
+    prefix, _, name = resource.rpartition("__")
+    searched = [p for p in space.param_names if p == prefix or p.endswith("warm_start")]
+    if name not in ("n_estimators", "max_iter") or searched:
+        # Another resource, a searched step (its class varies) or warm_start.
+        return _ParameterBudget(resource)
+    holder = estimator.get_params(deep=True)[prefix] if prefix else estimator
+    if "warm_start" not in holder.get_params(deep=False):
+        return _ParameterBudget(resource)
+    per_call = name == "max_iter" and not type(holder).__name__.startswith(
+        "HistGradientBoosting"
+    )
+    warm_start = f"{prefix}__warm_start" if prefix else "warm_start"
+    return _ParameterBudget(resource, warm_start, per_call)
 
 
 def _training_order(n, y_train, rng):
@@ -113,7 +144,10 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         ``n_resources / n_samples`` of its training part (stratified for
         classifiers; every candidate of a rung sees the same rows). Otherwise the
         name of an integer parameter of the estimator, such as
-        ``"n_estimators"``, ``"max_iter"`` or ``"clf__max_iter"`` in a pipeline.
+        ``"n_estimators"``, ``"max_iter"`` or ``"clf__max_iter"`` in a pipeline;
+        for ``n_estimators`` or ``max_iter`` of an estimator with
+        ``warm_start``, a promoted candidate continues its previous fits and
+        adds only the new iterations.
 
     min_resources : int or 'auto', default='auto'
         The smallest budget a bracket may start with. ``"auto"`` makes it
@@ -149,8 +183,9 @@ class HyperbandSearchCV(BaseStrategySearchCV):
     cv_results_ : dict of numpy (masked) ndarrays
         A dict with keys as column headers and values as columns, in the layout of
         :class:`~sklearn.model_selection.HalvingRandomSearchCV`'s, with ``iter``
-        (the rung within its bracket), ``bracket`` (Hyperband's ``s``) and
-        ``n_resources``. A promoted candidate appears once per rung.
+        (the rung within its bracket), ``bracket`` (Hyperband's ``s``),
+        ``n_resources`` and ``continued`` (whether the row continued the fits of
+        the rung below). A promoted candidate appears once per rung.
 
     min_resources_ : int
         The smallest budget used (the first rung of the most aggressive bracket,
@@ -401,7 +436,7 @@ class HyperbandSearchCV(BaseStrategySearchCV):
             ]
             trial = _Subsamples(run.splits, orders, num_samples(run.X))
         else:
-            trial = _ParameterBudget(self.resource)
+            trial = _parameter_budget(self.estimator, self.resource, run.space)
         optimizer = Hyperband(brackets, sampler, unseen=UnseenDraws(run.space, rng))
         self._run_loop(run, optimizer, math.inf, trial)
         self.n_candidates_ = optimizer.rung_sizes()

@@ -38,6 +38,7 @@ from collections import deque
 
 import numpy as np
 
+from skhpo._optimizers.base import Fidelity
 from skhpo.utils._fixes import single_blas_thread
 
 # How many batches in a row may hold only candidates evaluated before, before the
@@ -46,6 +47,10 @@ _MAX_REPEATS = 3
 # Random draws per missing candidate when looking for unseen ones; a space in which
 # none is found after that many is taken as exhausted.
 _MAX_RANDOM_DRAWS = 200
+# At most this many bytes of fitted models (pickled) are kept for continuing a
+# promoted candidate's fits; beyond it, a promoted candidate is fitted afresh.
+_MAX_KEPT_BYTES = 2**30
+_FULL = Fidelity(resource=None, final=True, columns={})
 _SEED_MAX = np.iinfo(np.int32).max
 
 
@@ -54,14 +59,17 @@ class _Candidate:
 
     __slots__ = (
         "batch",
+        "continued",
         "copies",
         "fidelity",
         "fits",
         "id",
         "key",
         "loss",
+        "models",
         "n_left",
         "params",
+        "parent",
         "progress",
         "splits",
         "twin",
@@ -74,6 +82,9 @@ class _Candidate:
         self.key = key  # the space's key, with the resource for a trial
         self.fidelity = fidelity  # the optimizer's Fidelity, None for a full one
         self.splits = None  # CV splits of its own (a subsampled trial)
+        self.parent = None  # the trial whose fitted models this one continues
+        self.models = None  # per split: the fitted model (pickled), kept to continue
+        self.continued = None  # per split: whether the fit continued the parent's
         self.batch = batch  # the _Batch it was proposed in
         self.twin = None  # the candidate it repeats, if any
         self.copies = []  # the later candidates that repeat it
@@ -108,13 +119,20 @@ class AskTellLoop:
 
     ``trial(params, resource) -> (params, splits)`` makes the candidate of a
     multi-fidelity trial: its parameters and its CV splits (``None``: the frozen
-    splits of the search).
+    splits of the search). If ``trial.continuation`` is not None, the fitted
+    models of a trial are kept, and a trial that continues it
+    (``Fidelity.continues``) fits each split from its model with the parameters
+    ``trial.continuation(old_resource, new_resource)`` (``warm_start``) instead
+    of from scratch.
     """
 
     def __init__(self, run, optimizer, budget, *, asynchronous, max_pending, trial):
         self.run = run
         self.optimizer = optimizer
         self.trial = trial
+        self.continuation = getattr(trial, "continuation", None)
+        self.by_id = {}  # optimizer id -> candidate, for the trials continued
+        self.kept_bytes = 0
         optimizer.asynchronous = asynchronous
         self.budget = budget
         self.asynchronous = asynchronous
@@ -150,6 +168,7 @@ class AskTellLoop:
             for outcome in scheduler.wait():
                 candidate, split = outcome.task_id
                 fit = run._fit_result(outcome, candidate.params, run.splits[split])
+                self._keep_model(candidate, split, fit.pop("model", None))
                 candidate.fits[split] = fit
                 if run.journal is not None:
                     run.journal.append_fit(candidate.key, split, fit)
@@ -169,7 +188,11 @@ class AskTellLoop:
         fits = [fit for c in rows for fit in c.fits]
         columns = {}
         for k, c in enumerate(rows):
-            more = {"iter": c.batch.index} if c.fidelity is None else c.fidelity.columns
+            if c.fidelity is None:
+                more = {"iter": c.batch.index}
+            else:  # a trial: its rung, bracket, resource, and how it was fitted
+                continued = bool(c.continued) and all(c.continued)
+                more = {**c.fidelity.columns, "continued": continued}
             for name, value in more.items():
                 columns.setdefault(name, [None] * len(rows))[k] = value
         return [c.params for c in rows], fits, columns
@@ -208,6 +231,7 @@ class AskTellLoop:
                 ids, X = optimizer.ask_ids(n)
             else:  # resuming: the recorded answer, told instead of computed
                 ids, X = optimizer.replay_ids(n, asked)
+        self._drop_settled()
         if len(ids) == 0:  # it found nothing to propose after all
             return
         batch = _Batch(len(self.batches))
@@ -254,6 +278,9 @@ class AskTellLoop:
             if fidelity is not None:
                 key = (key, fidelity.resource)
             candidate = _Candidate(i, x, key, batch, fidelity)
+            if fidelity is not None and self.continuation is not None:
+                self.by_id[i] = candidate
+                candidate.parent = self.by_id.get(fidelity.continues)
             twin = self.by_key.get(key)
             if twin is not None:
                 candidate.twin = twin
@@ -299,6 +326,8 @@ class AskTellLoop:
             return
         for candidate in new:
             candidate.fits = [None] * n_splits
+            candidate.models = [None] * n_splits
+            candidate.continued = [False] * n_splits
             for k in range(n_splits):
                 # A fit finished before the search was interrupted is read back.
                 if run.journal is not None:
@@ -311,13 +340,47 @@ class AskTellLoop:
                 self._complete(candidate)
 
     def _submit(self, candidate, split):
+        parameters, model = candidate.params, None
+        parent = candidate.parent
+        if parent is not None and parent.models and parent.models[split] is not None:
+            # Continue the parent's fit on this split: only the new iterations.
+            model, parent.models[split] = parent.models[split], None
+            self.kept_bytes -= len(model)
+            parameters = self.continuation(
+                parent.fidelity.resource, candidate.fidelity.resource
+            )
+            candidate.continued[split] = True
+        fidelity = candidate.fidelity or _FULL
+        # A fit with the full resource is never continued: nothing to keep.
+        keep = self.continuation is not None and not fidelity.final
         self.run.submit_fit(
             (candidate, split),
-            candidate.params,
+            parameters,
             split,
             candidate.progress,
             candidate.splits,
+            model=model,
+            keep=keep,
         )
+
+    def _keep_model(self, candidate, split, model):
+        """Keep a fitted model (pickled) for a promotion to continue, within
+        ``_MAX_KEPT_BYTES``; beyond it the promoted fit starts afresh."""
+        if model is None or self.kept_bytes + len(model) > _MAX_KEPT_BYTES:
+            return
+        candidate.models[split] = model
+        self.kept_bytes += len(model)
+
+    def _drop_settled(self):
+        """Free the models of the trials that no promotion will continue."""
+        settled = getattr(self.optimizer, "settled_ids", None)
+        if settled is None or self.continuation is None:
+            return
+        for i in settled():
+            candidate = self.by_id.pop(i, None)
+            if candidate is not None and candidate.models:
+                self.kept_bytes -= sum(len(m) for m in candidate.models if m)
+                candidate.models = None
 
     # -- telling -------------------------------------------------------------------
     def _complete(self, candidate):
@@ -347,6 +410,7 @@ class AskTellLoop:
                 self.optimizer.tell(candidate.x[None], [loss])
             else:
                 self.optimizer.tell_ids([candidate.id], [loss])
+        self._drop_settled()
         if twin is None:
             # n_iter_no_change watches the candidates with the full resource.
             fidelity = candidate.fidelity

@@ -16,6 +16,7 @@ built once at the end.
 import contextlib
 import difflib
 import os
+import pickle
 import time
 import warnings
 from abc import abstractmethod
@@ -354,16 +355,30 @@ class _FitData(NamedTuple):
     scorers: object
 
 
-def _fit_one(shared, parameters, train, test, split_progress, candidate_progress, ctx):
+def _fit_one(
+    shared,
+    parameters,
+    train,
+    test,
+    split_progress,
+    candidate_progress,
+    ctx,
+    model=None,
+    keep=False,
+):
     """One task of the scheduler: fit and score one candidate on one split.
 
     Runs in a worker: scikit-learn's configuration (``set_config``) travels with
     the payload, as scikit-learn's own ``delayed`` carries it to joblib's workers.
+    ``model`` (pickled) is a fitted model to continue (Hyperband's promotions);
+    with ``keep``, the fitted model comes back pickled, so that the bytes the
+    search holds are exactly what it costs (one pickling each way).
     """
     data, config = shared
+    estimator = clone(data.estimator) if model is None else pickle.loads(model)
     with config_context(**config):
-        return fit_and_score(
-            clone(data.estimator),
+        out = fit_and_score(
+            estimator,
             data.X,
             data.y,
             train=train,
@@ -372,8 +387,15 @@ def _fit_one(shared, parameters, train, test, split_progress, candidate_progress
             split_progress=split_progress,
             candidate_progress=candidate_progress,
             callback_ctx=ctx,
+            return_estimator=keep,
             **data.fit_kwargs,
         )
+    fitted = out.pop("estimator", None)
+    if keep and out["fit_error"] is None:
+        # A model pickle cannot carry (a lambda inside...) is refitted instead.
+        with contextlib.suppress(pickle.PicklingError, TypeError, AttributeError):
+            out["model"] = pickle.dumps(fitted, protocol=pickle.HIGHEST_PROTOCOL)
+    return out
 
 
 class _Results(NamedTuple):
@@ -469,8 +491,21 @@ class _SearchRun:
         return False
 
     # -- what the loops use ----------------------------------------------------------
-    def submit_fit(self, task_id, parameters, split, candidate_progress, splits=None):
-        """Start fitting ``parameters`` on split number ``split``, as a task."""
+    def submit_fit(
+        self,
+        task_id,
+        parameters,
+        split,
+        candidate_progress,
+        splits=None,
+        model=None,
+        keep=False,
+    ):
+        """Start fitting ``parameters`` on split number ``split``, as a task.
+
+        ``model``: a fitted model (pickled) to continue instead of a clone of the
+        estimator; ``keep``: send the fitted model back (pickled, as ``"model"``).
+        """
         splits = self.splits if splits is None else splits
         train, test = splits[split]
         ctx = None
@@ -488,6 +523,8 @@ class _SearchRun:
             (split, len(splits)),
             candidate_progress,
             ctx,
+            model,
+            keep,
         )
 
     def loss_of(self, fits):

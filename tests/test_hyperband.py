@@ -4,15 +4,17 @@
 
 import numpy as np
 import pytest
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import make_classification
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skhpo import HyperbandSearchCV
 from skhpo._hyperband import _training_order
-from skhpo.space import Real
+from skhpo.space import Integer, Real
 from skhpo.utils._testing import FitCounter, QuadraticClassifier
 
 
@@ -206,3 +208,179 @@ def test_n_samples_counts_samples_of_x_as_halving_does(data):
     assert np.all(n_train <= results["n_resources"])
     assert n_train.max() == 160  # each training part of the 3 splits, whole
     assert search.best_estimator_.n_train_ == len(X)  # the refit
+
+
+# -- continue, don't refit ----------------------------------------------------------
+class WarmTrees(ClassifierMixin, BaseEstimator):
+    """A fake ensemble: logs the trees each fit builds, continuing with warm_start."""
+
+    built = []  # trees built by each fit, in this process (n_jobs=1)
+
+    def __init__(self, a=0.5, n_estimators=9, warm_start=False):
+        self.a = a
+        self.n_estimators = n_estimators
+        self.warm_start = warm_start
+
+    def fit(self, X, y):
+        have = self.n_trees_ if self.warm_start and hasattr(self, "n_trees_") else 0
+        type(self).built.append(self.n_estimators - have)
+        self.n_trees_ = self.n_estimators
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+    def score(self, X, y, sample_weight=None):
+        return 1e-3 * self._size() - (self.a - 0.3) ** 2
+
+    def _size(self):
+        return self.n_trees_
+
+
+class WarmEpochs(WarmTrees):
+    """A fake iterative model: ``max_iter`` epochs per fit call (as MLP, SGD)."""
+
+    def __init__(self, a=0.5, max_iter=9, warm_start=False):
+        self.a = a
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+
+    def fit(self, X, y):
+        had = self.n_iter_ if self.warm_start and hasattr(self, "n_iter_") else 0
+        type(self).built.append(self.max_iter)
+        self.n_iter_ = had + self.max_iter
+        self.classes_ = np.unique(y)
+        return self
+
+    def _size(self):
+        return self.n_iter_
+
+
+def _iterations_needed(search):
+    """Each candidate's largest resource on each split, plus the refit."""
+    results = search.cv_results_
+    largest = {}
+    for s, p, r in zip(results["bracket"], results["params"], results["n_resources"]):
+        key = (s, p["a"] if "a" in p else p["clf__a"])
+        largest[key] = max(largest.get(key, 0), r)
+    return sum(largest.values()) * search.n_splits_ + search.max_resources_
+
+
+@pytest.mark.parametrize(
+    "estimator, resource",
+    [
+        (WarmTrees(), "n_estimators"),
+        (WarmEpochs(), "max_iter"),
+        (
+            Pipeline([("scale", StandardScaler()), ("clf", WarmTrees())]),
+            "clf__n_estimators",
+        ),
+    ],
+)
+@pytest.mark.parametrize("scheduling", ["reproducible", "asynchronous"])
+def test_promoted_fits_continue_and_add_only_new_iterations(
+    estimator, resource, scheduling, data
+):
+    WarmTrees.built = []
+    prefix = "clf__" if resource.startswith("clf__") else ""
+    search = HyperbandSearchCV(
+        estimator,
+        {f"{prefix}a": Real(0, 1)},
+        resource=resource,
+        max_resources=27,
+        cv=2,
+        scheduling=scheduling,
+        random_state=0,
+    ).fit(*data)
+    results = search.cv_results_
+    # Every promoted row continued its rung's fits; first rungs started afresh.
+    assert_array_equal(results["continued"], np.asarray(results["iter"]) > 0)
+    assert sum(WarmTrees.built) == _iterations_needed(search)
+    # ... and scores as a fit from scratch would: the model has all its iterations
+    assert_array_equal(
+        np.round(
+            1e3
+            * (
+                results["mean_test_score"]
+                + (np.array([p[f"{prefix}a"] for p in results["params"]]) - 0.3) ** 2
+            )
+        ),
+        results["n_resources"],
+    )
+
+
+def test_continuation_spills_over_to_refits_beyond_the_memory_cap(data, monkeypatch):
+    import skhpo._loop
+
+    runs = {}
+    for cap in (0, 2**30):
+        monkeypatch.setattr(skhpo._loop, "_MAX_KEPT_BYTES", cap)
+        WarmTrees.built = []
+        search = HyperbandSearchCV(
+            WarmTrees(),
+            {"a": Real(0, 1)},
+            resource="n_estimators",
+            max_resources=27,
+            cv=2,
+            random_state=0,
+        ).fit(*data)
+        runs[cap] = (search.cv_results_, sum(WarmTrees.built))
+    refitted, continued = runs[0], runs[2**30]
+    assert not np.any(refitted[0]["continued"])
+    assert refitted[1] == sum(refitted[0]["n_resources"]) * 2 + 27  # every rung
+    assert continued[1] < refitted[1]
+    assert_array_equal(refitted[0]["mean_test_score"], continued[0]["mean_test_score"])
+
+
+def test_estimators_without_warm_start_are_refitted(data):
+    class ColdTrees(WarmTrees):
+        def __init__(self, a=0.5, n_estimators=9):
+            self.a = a
+            self.n_estimators = n_estimators
+
+        @property
+        def warm_start(self):
+            return False
+
+    search = HyperbandSearchCV(
+        ColdTrees(),
+        {"a": Real(0, 1)},
+        resource="n_estimators",
+        max_resources=27,
+        cv=2,
+        random_state=0,
+    ).fit(*data)
+    assert not np.any(search.cv_results_["continued"])
+
+
+@pytest.mark.parametrize(
+    "estimator, resource",
+    [
+        (RandomForestClassifier(max_depth=3, random_state=0), "n_estimators"),
+        (HistGradientBoostingClassifier(early_stopping=False), "max_iter"),
+    ],
+)
+def test_continued_forests_and_boosting_score_as_refitted_ones(
+    estimator, resource, data, monkeypatch
+):
+    import skhpo._loop
+
+    space = {"min_samples_leaf": Integer(1, 20)}
+    results = {}
+    for cap in (0, 2**30):
+        monkeypatch.setattr(skhpo._loop, "_MAX_KEPT_BYTES", cap)
+        results[cap] = (
+            HyperbandSearchCV(
+                estimator,
+                space,
+                resource=resource,
+                max_resources=9,
+                cv=2,
+                random_state=0,
+            )
+            .fit(*data)
+            .cv_results_
+        )
+    assert np.any(results[2**30]["continued"])
+    assert_allclose(results[0]["mean_test_score"], results[2**30]["mean_test_score"])

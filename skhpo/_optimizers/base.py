@@ -98,6 +98,8 @@ class Fidelity(NamedTuple):
     resource: int  # the budget of the evaluation (training rows, iterations...)
     final: bool  # whether it is the full budget, that the search is judged on
     columns: dict  # what to report beside the result (rung, bracket...)
+    continues: int | None = None  # the id of the same point's evaluation with a
+    # smaller resource, which this one may continue instead of starting afresh
 
 
 class Optimizer:

@@ -267,11 +267,22 @@ def top_k(losses: np.ndarray, k: int) -> np.ndarray:
 class _Rung:
     """The candidates of one rung of a running bracket."""
 
-    __slots__ = ("closed", "complete", "losses", "members", "promoted", "size")
+    __slots__ = (
+        "closed",
+        "complete",
+        "ids",
+        "losses",
+        "members",
+        "promoted",
+        "settled",
+        "size",
+    )
 
     def __init__(self, size: int):
         self.size = size  # n_i of the bracket: the places of the rung
         self.members = []  # candidate numbers, in the order they entered
+        self.ids = {}  # candidate -> the id of its trial in this rung
+        self.settled = False  # its members left behind are reported (settled_ids)
         self.losses = {}  # candidate -> loss, once told
         self.promoted = set()  # candidates promoted to the next rung
         self.closed = False  # no candidate will enter any more
@@ -393,6 +404,7 @@ class Hyperband(Optimizer):
         self._fidelity = {}  # id -> Fidelity, until told
         self._observed = []  # (point, loss, resource) not yet told to the sampler
         self._exhausted = False  # the sampler has no new candidate left
+        self._settled = []  # ids of trials no promotion will continue
 
     # -- the optimizer protocol ------------------------------------------------------
     def can_ask(self) -> bool:
@@ -414,18 +426,22 @@ class Hyperband(Optimizer):
                 if candidate is None:
                     self._close_first_rungs()
                     continue
-            else:
+            continues = None
+            if rung > 0:
                 run.rungs[rung - 1].promoted.add(candidate)
-            run.rungs[rung].members.append(candidate)
-            run.update()
+                continues = run.rungs[rung - 1].ids[candidate]
             i = self._n_ids
             self._n_ids += 1
+            run.rungs[rung].members.append(candidate)
+            run.rungs[rung].ids[candidate] = i
+            self._update(run)
             self._trials[i] = (run, rung, candidate)
             r = run.bracket.resources[rung]
             self._fidelity[i] = Fidelity(
                 resource=r,
                 final=r == self.max_resources,
                 columns={"iter": rung, "bracket": run.bracket.s, "n_resources": r},
+                continues=continues,
             )
             ids.append(i)
             rows.append(self._configs[candidate])
@@ -448,8 +464,24 @@ class Hyperband(Optimizer):
             loss = loss if math.isfinite(loss) else math.nan  # +-inf: a failure
             run.rungs[rung].losses[candidate] = loss
             self._observed.append((self._configs[candidate], loss, resource))
-            run.update()
+            self._update(run)
         self._active = [run for run in self._active if not run.finished]
+
+    def settled_ids(self) -> list:
+        """Ids of the trials that no promotion will continue any more (their
+        rung's promotions are all made, and their candidate is not among them),
+        since the last call: a caller keeping their fitted models can drop them."""
+        settled, self._settled = self._settled, []
+        return settled
+
+    def _update(self, run: _BracketRun) -> None:
+        run.update()
+        for below, rung in zip(run.rungs, run.rungs[1:]):
+            if rung.closed and not below.settled:
+                below.settled = True
+                self._settled += [
+                    below.ids[c] for c in below.members if c not in below.promoted
+                ]
 
     def pending(self) -> np.ndarray:
         rows = [self._configs[c] for _, _, c in self._trials.values()]
@@ -533,7 +565,7 @@ class Hyperband(Optimizer):
             first.size = len(first.members)
             for below, rung in zip(run.rungs, run.rungs[1:]):
                 rung.size = min(rung.size, below.size)
-            run.update()
+            self._update(run)
         self._active = [
             run for run in self._active if run.rungs[0].members and not run.finished
         ]

@@ -218,6 +218,7 @@ def test_asha_promotes_before_the_rung_is_complete():
         3,
         False,
         {"iter": 1, "bracket": 2, "n_resources": 3},
+        ids[1],  # it continues the candidate's trial of rung 0
     )
     assert_array_equal(X_up[0], X[1])
 
@@ -314,3 +315,16 @@ def test_asha_rejects_unknown_ids():
     optimizer.tell_ids(ids, [0.0])
     with pytest.raises(ValueError, match="was not asked, or was told already"):
         optimizer.tell_ids(ids, [0.0])
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_every_trial_is_continued_or_settled(asynchronous):
+    # A caller keeping fitted models to continue frees each one, exactly once:
+    # when its promotion continues it, or when no promotion will.
+    optimizer = _asha(hyperband_brackets(1, 27, 3), asynchronous=asynchronous)
+    trials = _run(optimizer, lambda x, r: x[0] + x[1] / r, lag=3)
+    settled = optimizer.settled_ids()
+    continued = [f.continues for _, _, f, _ in trials if f.continues is not None]
+    not_final = [i for i, _, f, _ in trials if not f.final]
+    assert len(settled) == len(set(settled))
+    assert sorted(settled + continued) == sorted(not_final)
