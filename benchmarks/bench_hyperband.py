@@ -52,11 +52,14 @@ Methods:
   ``sampler="random"`` / ``"bohb"``, ``factor=3``, everything else default (one
   Hyperband iteration, 5 brackets).
 
-Timing: each search class is subclassed only to wrap the ``evaluate_candidates``
-it receives in ``_run_search``, recording ``time.perf_counter()`` before and after
-every call (exact per batch). Inside a batch the completion time of each candidate
-is interpolated: candidate ``i`` ends at ``start + (end - start) * W_i / W`` with
-``W_i`` the cumulative fit+score time (``(mean_fit_time + mean_score_time) *
+Timing: scikit-learn's search classes are subclassed only to wrap the
+``evaluate_candidates`` they receive in ``_run_search``, recording
+``time.perf_counter()`` before and after every call (exact per batch). skhpo's
+searches run their own loop: each candidate's completion is recorded exactly, when
+its last fit's result arrives (a wrapper of the engine's ``loss_of``). Inside a
+batch of scikit-learn's the completion time of each candidate is interpolated:
+candidate ``i`` ends at ``start + (end - start) * W_i / W`` with ``W_i`` the
+cumulative fit+score time (``(mean_fit_time + mean_score_time) *
 n_splits`` from ``cv_results_``) of the batch's candidates up to ``i`` in
 submission order. ``RandomizedSearchCV`` runs in a single batch, so its trace is
 entirely this interpolation (joblib runs the candidate x fold tasks in order, so
@@ -246,6 +249,29 @@ class CpuClock:
         return sum(cpu - self.base.get(pid, 0.0) for pid, cpu in self.last.items())
 
 
+def _timed_skhpo(cls):
+    """An skhpo search recording when each candidate's last fit ends."""
+
+    class Timed(cls):
+        def _run_loop(self, run, optimizer, budget, trial=None):
+            clock, done = self._bench_clock, {}
+            loss_of = run.loss_of
+
+            def timed_loss_of(fits):
+                done[id(fits[0])] = (time.perf_counter(), clock())
+                return loss_of(fits)
+
+            run.loss_of = timed_loss_of
+            super()._run_loop(run, optimizer, budget, trial)
+            n = len(run.splits)
+            self._bench_done = [
+                done[id(run.fits[i])] for i in range(0, len(run.fits), n)
+            ]
+
+    Timed.__name__ = Timed.__qualname__ = cls.__name__
+    return Timed
+
+
 def _timed(cls):
     """``cls`` with ``_run_search`` recording the start and end of every batch."""
 
@@ -294,7 +320,7 @@ def make_search(method, prob, cv, seed, n_iter):
             **common,
         )
     if method.startswith("hyperband-"):
-        return _timed(HyperbandSearchCV)(
+        return _timed_skhpo(HyperbandSearchCV)(
             est,
             to_skhpo(prob["space"]),
             resource=resource,
@@ -317,6 +343,10 @@ def _completion_times(search, t0, cpu=False):
     since then (this process and its workers).
     """
     res = search.cv_results_
+    if hasattr(search, "_bench_done"):  # skhpo: exact, per candidate
+        return np.array(
+            [cpu_t if cpu else wall - t0 for wall, cpu_t in search._bench_done]
+        )
     work = (
         np.asarray(res["mean_fit_time"], dtype=float)
         + np.asarray(res["mean_score_time"], dtype=float)
@@ -367,6 +397,15 @@ def run_one(problem, method, seed, quick, n_iter):
         n_res = np.full(n, -1)
     top = n_res.max()
     done = _completion_times(search, t0)
+    if hasattr(search, "_bench_done"):  # skhpo: no batches, one end per candidate
+        search_time = max(wall for wall, _ in search._bench_done) - t0
+        cpu_search = max(cpu for _, cpu in search._bench_done)
+        n_batches, gap_time = len(search._bench_done), float("nan")
+    else:
+        batches = search._bench_batches
+        search_time, cpu_search = batches[-1][1] - t0, batches[-1][4]
+        n_batches = len(batches)
+        gap_time = (batches[-1][1] - t0) - sum(b[1] - b[0] for b in batches)
     full = np.flatnonzero(n_res == top)
     order = full[np.argsort(done[full], kind="stable")]
     trace_t = done[order]
@@ -408,14 +447,13 @@ def run_one(problem, method, seed, quick, n_iter):
         "method": method,
         "seed": seed,
         "wall": wall,
-        "search_time": search._bench_batches[-1][1] - t0,
+        "search_time": search_time,
         "refit_time": float(getattr(search, "refit_time_", np.nan)),
         "fit_score_time": work,
-        "n_batches": len(search._bench_batches),
+        "n_batches": n_batches,
         # time outside evaluate_candidates before the last batch ended: the
         # strategy's own work (sampling, density models), checks, set-up
-        "gap_time": (search._bench_batches[-1][1] - t0)
-        - sum(b[1] - b[0] for b in search._bench_batches),
+        "gap_time": gap_time,
         "n_evaluations": n,
         "n_full": len(full),
         "top_resources": int(top),
@@ -434,7 +472,7 @@ def run_one(problem, method, seed, quick, n_iter):
         "trace_t": trace_t.tolist(),
         "trace_best": trace_best.tolist(),
         "cpu_total": cpu_total,
-        "cpu_search": search._bench_batches[-1][4],
+        "cpu_search": cpu_search,
         "trace_cpu": trace_cpu.tolist(),
         "trace_best_cpu": trace_best_cpu.tolist(),
         "rungs": rungs,
@@ -454,10 +492,10 @@ def run_one(problem, method, seed, quick, n_iter):
 
 
 def _full_n_samples(method, prob, search):
-    """What "all the data" means in the n_resources of ``method`` (n_samples)."""
-    if method.startswith("hyperband"):
-        return int(search.max_resources_)  # training rows of the smallest split
-    return len(prob["y_train"])  # halving counts rows before the CV split
+    """What "all the data" means in the n_resources of ``method`` (n_samples):
+    the rows before the CV split, for halving and (since skhpo counts budgets as
+    halving does) for Hyperband."""
+    return len(prob["y_train"])
 
 
 def _py(v):

@@ -68,7 +68,9 @@ def make_method(name, estimator, n_iter, cv, n_jobs, **extra):
         )
     if name == "PSOSearchCV":
         return PSOSearchCV(estimator, SPACE, n_iter=n_iter, random_state=0, **common)
-    if name == "HyperbandSearchCV":
+    if name.startswith("HyperbandSearchCV"):
+        if name.endswith("(sampler='random')"):  # no density model
+            common["sampler"] = "random"
         # One bracket of max_resources=n_iter with factor 3 runs about n_iter
         # candidates; the resource is a no-op parameter of the fake estimator.
         return HyperbandSearchCV(
@@ -402,7 +404,13 @@ def main(argv=None):
         ):
             results["dask"] = speedup(X, y, args.dask_sleep, 8, 2, "dask", 2, methods)
     if "overhead" not in args.skip:
-        results["overhead"] = overhead(X, y, args.sizes, methods, args.max_bayes)
+        results["overhead"] = overhead(
+            X,
+            y,
+            args.sizes,
+            [*methods, "HyperbandSearchCV(sampler='random')"],
+            args.max_bayes,
+        )
     if "faults" not in args.skip:
         results["faults"] = faults(X, y, methods)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import is_classifier
 
-from skhpo._loop import _SEED_MAX, UnseenDraws
+from skhpo._loop import _SEED_MAX
 from skhpo._optimizers.base import RandomSampler
 from skhpo._optimizers.hyperband import Hyperband, hyperband_brackets
 from skhpo._optimizers.tpe import KDESampler
@@ -111,6 +111,82 @@ def _training_order(n, y_train, rng):
         ranks = rng.permutation(len(rows))
         keys[rows] = (ranks + rng.uniform(size=len(rows))) / len(rows)
     return np.argsort(keys, kind="stable")
+
+
+def _check_resource(search, space):
+    """Check ``resource`` and the budgets before any fit, naming what is wrong."""
+    if search.resource in space.param_names:
+        raise ValueError(
+            f"resource={search.resource!r} is also in param_distributions: the "
+            f"resource is set by the search, remove it from the space."
+        )
+    if search.resource != "n_samples":
+        params = search.estimator.get_params(deep=True)
+        value = params.get(search.resource)
+        if search.resource not in params:
+            raise ValueError(
+                f"resource={search.resource!r} is neither 'n_samples' nor a "
+                f"parameter of {type(search.estimator).__name__}."
+            )
+        integer = isinstance(value, Integral) and not isinstance(value, bool)
+        if not integer and search.max_resources == "auto":
+            raise ValueError(
+                f"resource={search.resource!r} must be an integer parameter of "
+                f"{type(search.estimator).__name__} (its value is {value!r}); "
+                f"or set max_resources."
+            )
+    if (
+        isinstance(search.min_resources, Integral)
+        and isinstance(search.max_resources, Integral)
+        and search.min_resources > search.max_resources
+    ):
+        raise ValueError(
+            f"min_resources={search.min_resources} must not exceed "
+            f"max_resources={search.max_resources}."
+        )
+
+
+def _resolve_resources(search, run):
+    """``(min_resources, max_resources)`` of ``search`` against the data of ``run``."""
+    if search.resource == "n_samples":
+        available = num_samples(run.X)
+        n_classes = (
+            len(np.unique(np.asarray(run.y))) if is_classifier(search.estimator) else 1
+        )
+        # Two rows per class (two for a regressor) in the smallest training
+        # part: its fraction n_resources / n_samples.
+        min_train = min(len(train) for train, _ in run.splits)
+        smallest = math.ceil(2 * n_classes * available / min_train)
+        where = f"the {available} samples of X"
+    else:
+        available = search.estimator.get_params(deep=True)[search.resource]
+        smallest = 1
+        where = f"{search.resource}={available!r} of the estimator"
+    if search.max_resources == "auto":
+        max_r = int(available)
+    elif search.resource == "n_samples" and search.max_resources > available:
+        raise ValueError(
+            f"max_resources={search.max_resources} exceeds {where}: lower it "
+            f"or use more data."
+        )
+    else:
+        max_r = search.max_resources
+    if search.min_resources == "auto":
+        # The most halvings (up to _MAX_AUTO_HALVINGS) that keep the smallest
+        # budget at least `smallest`, with max_r / min_r a power of factor so
+        # that the first rung gets exactly min_r.
+        k = 0
+        while k < _MAX_AUTO_HALVINGS and max_r / search.factor ** (k + 1) >= smallest:
+            k += 1
+        min_r = max(1, math.floor(max_r / search.factor**k))
+    else:
+        min_r = search.min_resources
+    if min_r > max_r:
+        raise ValueError(
+            f"min_resources={min_r} exceeds max_resources={max_r} ({where}): "
+            f"the data are too small for these budgets."
+        )
+    return min_r, max_r
 
 
 @fill_doc
@@ -338,83 +414,13 @@ class HyperbandSearchCV(BaseStrategySearchCV):
 
     def _check_input_parameters(self, X, y, split_params):
         space = super()._check_input_parameters(X, y, split_params)
-        if self.resource in space.param_names:
-            raise ValueError(
-                f"resource={self.resource!r} is also in param_distributions: the "
-                f"resource is set by the search, remove it from the space."
-            )
-        if self.resource != "n_samples":
-            params = self.estimator.get_params(deep=True)
-            value = params.get(self.resource)
-            if self.resource not in params:
-                raise ValueError(
-                    f"resource={self.resource!r} is neither 'n_samples' nor a "
-                    f"parameter of {type(self.estimator).__name__}."
-                )
-            integer = isinstance(value, Integral) and not isinstance(value, bool)
-            if not integer and self.max_resources == "auto":
-                raise ValueError(
-                    f"resource={self.resource!r} must be an integer parameter of "
-                    f"{type(self.estimator).__name__} (its value is {value!r}); "
-                    f"or set max_resources."
-                )
-        if (
-            isinstance(self.min_resources, Integral)
-            and isinstance(self.max_resources, Integral)
-            and self.min_resources > self.max_resources
-        ):
-            raise ValueError(
-                f"min_resources={self.min_resources} must not exceed "
-                f"max_resources={self.max_resources}."
-            )
+        _check_resource(self, space)
         return space
 
-    def _resources(self, run):
-        """Resolve ``min_resources`` and ``max_resources`` against the data."""
-        if self.resource == "n_samples":
-            available = num_samples(run.X)
-            n_classes = (
-                len(np.unique(np.asarray(run.y)))
-                if is_classifier(self.estimator)
-                else 1
-            )
-            # Two rows per class (two for a regressor) in the smallest training
-            # part: its fraction n_resources / n_samples.
-            min_train = min(len(train) for train, _ in run.splits)
-            smallest = math.ceil(2 * n_classes * available / min_train)
-            where = f"the {available} samples of X"
-        else:
-            available = self.estimator.get_params(deep=True)[self.resource]
-            smallest = 1
-            where = f"{self.resource}={available!r} of the estimator"
-        if self.max_resources == "auto":
-            max_r = int(available)
-        elif self.resource == "n_samples" and self.max_resources > available:
-            raise ValueError(
-                f"max_resources={self.max_resources} exceeds {where}: lower it "
-                f"or use more data."
-            )
-        else:
-            max_r = self.max_resources
-        if self.min_resources == "auto":
-            # The most halvings (up to _MAX_AUTO_HALVINGS) that keep the smallest
-            # budget at least `smallest`, with max_r / min_r a power of factor so
-            # that the first rung gets exactly min_r.
-            k = 0
-            while k < _MAX_AUTO_HALVINGS and max_r / self.factor ** (k + 1) >= smallest:
-                k += 1
-            min_r = max(1, math.floor(max_r / self.factor**k))
-        else:
-            min_r = self.min_resources
-        if min_r > max_r:
-            raise ValueError(
-                f"min_resources={min_r} exceeds max_resources={max_r} ({where}): "
-                f"the data are too small for these budgets."
-            )
-        return min_r, max_r
-
     def _brackets(self, run):
-        return hyperband_brackets(*self._resources(run), self.factor, self.n_brackets)
+        return hyperband_brackets(
+            *_resolve_resources(self, run), self.factor, self.n_brackets
+        )
 
     def _max_fits(self, run):
         # Candidates promoted early on partial results add to the brackets' plan
@@ -437,7 +443,8 @@ class HyperbandSearchCV(BaseStrategySearchCV):
             trial = _Subsamples(run.splits, orders, num_samples(run.X))
         else:
             trial = _parameter_budget(self.estimator, self.resource, run.space)
-        optimizer = Hyperband(brackets, sampler, unseen=UnseenDraws(run.space, rng))
+        # The loop de-duplicates the new candidates (Hyperband.unseen).
+        optimizer = Hyperband(brackets, sampler)
         self._run_loop(run, optimizer, math.inf, trial)
         self.n_candidates_ = optimizer.rung_sizes()
 

@@ -131,6 +131,14 @@ class AskTellLoop:
         self.optimizer = optimizer
         self.trial = trial
         self.continuation = getattr(trial, "continuation", None)
+        # Trials evaluate one point with several resources: its key and its
+        # decoded parameters are computed once (point bytes -> (params, key)).
+        self.decoded = None if trial is None else {}
+        if trial is not None and hasattr(optimizer, "unseen"):
+            # A multi-fidelity optimizer drawing its own new candidates.
+            optimizer.unseen = self._unseen
+            self.drawn = set()  # keys of the candidates drawn through _unseen
+            self.warned = False
         self.by_id = {}  # optimizer id -> candidate, for the trials continued
         self.kept_bytes = 0
         optimizer.asynchronous = asynchronous
@@ -262,6 +270,43 @@ class AskTellLoop:
         self.n_stale = 0
         self._start(batch, new)
 
+    def _decode_keys(self, X):
+        """The candidates of the rows of ``X`` and their keys (memoised for
+        trials, whose points come back with other resources)."""
+        if self.decoded is None:
+            return self.space.decode_keys(X)
+        rows = [r for r, x in enumerate(X) if x.tobytes() not in self.decoded]
+        if rows:
+            for x, p, key in zip(X[rows], *self.space.decode_keys(X[rows])):
+                self.decoded[x.tobytes()] = (p, key)
+        found = [self.decoded[x.tobytes()] for x in X]
+        return [dict(p) for p, _ in found], [key for _, key in found]
+
+    def _unseen(self, X):
+        """The engine's de-duplication for an optimizer that draws its own new
+        candidates (Hyperband's first rungs): the rows of ``X`` never drawn
+        before, the others replaced by random unseen ones; fewer rows (with a
+        warning, once) when the space holds no unseen candidate."""
+        space, n = self.space, len(X)
+        params, keys = space.decode_keys(X)
+        rows = _unseen_rows(keys, self.drawn)
+        for r in rows:  # decoded once, for the whole batch (see _decode_keys)
+            self.drawn.add(keys[r])
+            self.decoded[X[r].tobytes()] = (params[r], keys[r])
+        X = X[rows]
+        if len(X) < n:
+            extra = _random_unseen(space, n - len(X), self.drawn, self.fill_rng)
+            self.drawn.update(self._decode_keys(extra)[1])
+            X = np.vstack([X, extra])
+        if len(X) < n and not self.warned:
+            self.warned = True
+            warnings.warn(
+                f"The search space holds no candidate that was not evaluated yet: "
+                f"the brackets go on with the {len(self.drawn)} candidates drawn.",
+                UserWarning,
+            )
+        return X
+
     def _recorded_ask(self, n):
         """Resuming (reproducible mode): the points of the next recorded ask."""
         journal = self.run.journal
@@ -273,11 +318,13 @@ class AskTellLoop:
     def _add(self, batch, ids, X):
         """Register the rows of one ask; return the new (unseen) candidates."""
         new = []
-        for i, x, key in zip(ids, X, self.space.keys(X)):
+        params, keys = self._decode_keys(X)
+        for i, x, p, key in zip(ids, X, params, keys):
             fidelity = None if i is None else self.optimizer.fidelity(i)
             if fidelity is not None:
                 key = (key, fidelity.resource)
             candidate = _Candidate(i, x, key, batch, fidelity)
+            candidate.params = p
             if fidelity is not None and self.continuation is not None:
                 self.by_id[i] = candidate
                 candidate.parent = self.by_id.get(fidelity.continues)
@@ -301,13 +348,12 @@ class AskTellLoop:
         """Read ``new`` candidates from the checkpoint, or queue their fits."""
         run = self.run
         self.n_distinct += len(new)
-        params = self.space.decode(np.array([c.x for c in new]))
-        for k, (candidate, p) in enumerate(zip(new, params)):
-            if candidate.fidelity is None:
-                candidate.params = p
-            else:
+        for k, candidate in enumerate(new):
+            if candidate.fidelity is not None:
                 resource = candidate.fidelity.resource
-                candidate.params, candidate.splits = self.trial(p, resource)
+                candidate.params, candidate.splits = self.trial(
+                    candidate.params, resource
+                )
             candidate.progress = (k, len(new))  # for scikit-learn's verbose output
         keys = [c.key for c in new]
         recorded = None
@@ -467,33 +513,3 @@ def _random_unseen(space, n, seen, rng):
         if len(rows) == n:
             break
     return np.asarray(rows, dtype=float).reshape(-1, space.n_dims)
-
-
-class UnseenDraws:
-    """The engine's de-duplication for an optimizer that draws its own new
-    candidates (Hyperband's first rungs): ``draws(X)`` keeps the rows never drawn
-    before, replaces the others with random unseen ones, and returns fewer rows
-    (with a warning, once) when the space holds no unseen candidate."""
-
-    def __init__(self, space, rng):
-        self.space = space
-        self.rng = rng
-        self.seen = set()
-        self.warned = False
-
-    def __call__(self, X):
-        space, n = self.space, len(X)
-        X = X[_unseen_rows(space.keys(X), self.seen)]
-        self.seen.update(space.keys(X))
-        if len(X) < n:
-            extra = _random_unseen(space, n - len(X), self.seen, self.rng)
-            self.seen.update(space.keys(extra))
-            X = np.vstack([X, extra])
-        if len(X) < n and not self.warned:
-            self.warned = True
-            warnings.warn(
-                f"The search space holds no candidate that was not evaluated yet: "
-                f"the brackets go on with the {len(self.seen)} candidates drawn.",
-                UserWarning,
-            )
-        return X

@@ -745,6 +745,23 @@ class SearchSpace:
                 out[r] = dict(zip(names, row, strict=True))
         return out
 
+    def decode_keys(self, U):
+        """``(decode(U), keys(U))``, decoding each coordinate once."""
+        U = self._check_points(U)
+        out, keys = [None] * len(U), [None] * len(U)
+        for s, rows in self._groups(U):
+            names = list(self.subspaces[s])
+            values, key_values = [], []
+            for j in self._columns[s]:
+                dim = self._dims[j]
+                values.append(dim._decode(U[rows, j]))
+                own_key = type(dim)._key is not _Dimension._key
+                key_values.append(dim._key(U[rows, j]) if own_key else values[-1])
+            for k, r in enumerate(rows.tolist()):
+                out[r] = dict(zip(names, (v[k] for v in values), strict=True))
+                keys[r] = (s, *(v[k] for v in key_values))
+        return out, keys
+
     def keys(self, U):
         """Hashable keys of points ``U``, equal iff the candidates are identical.
 

@@ -384,3 +384,37 @@ def test_continued_forests_and_boosting_score_as_refitted_ones(
         )
     assert np.any(results[2**30]["continued"])
     assert_allclose(results[0]["mean_test_score"], results[2**30]["mean_test_score"])
+
+
+def test_n_samples_budgets_train_on_what_halving_trains_on(data):
+    # The same budget trains each fold on the same number of rows as in
+    # scikit-learn's HalvingRandomSearchCV, on the same data and splits.
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingRandomSearchCV, StratifiedKFold
+
+    X, y = data
+    cv = StratifiedKFold(3)
+    halving = HalvingRandomSearchCV(
+        SizeScore(),
+        {"a": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]},
+        n_candidates=9,
+        factor=3,
+        min_resources=30,
+        max_resources=len(X),
+        cv=cv,
+        random_state=0,
+    ).fit(X, y)
+    search = HyperbandSearchCV(
+        SizeScore(),
+        {"a": Real(0, 1)},
+        factor=3,
+        min_resources=30,
+        max_resources=len(X),
+        cv=cv,
+        random_state=0,
+    ).fit(X, y)
+    for results in (halving.cv_results_, search.cv_results_):
+        n_train = np.floor(np.asarray(results["mean_test_score"]))
+        assert_array_equal(n_train, np.asarray(results["n_resources"]) * 160 // 240)
+    assert halving.n_resources_ == [30, 90]
+    assert sorted(set(search.cv_results_["n_resources"])) == [80, 240]

@@ -173,6 +173,23 @@ def test_keys_equal_iff_candidates_identical(param_distributions):
         assert not any(_identical(c, d) for d in representatives[i + 1 :])
 
 
+@pytest.mark.parametrize(
+    "param_distributions",
+    [
+        {"a": Integer(0, 2), "k": ["x", None, "x"], "r": stats.randint(0, 2)},
+        {"u": stats.uniform(0, 1), "l": Real(1e-3, 1.0, prior="log-uniform")},
+        [{"a": [1, 2]}, {"a": [1, 2], "b": [True, False]}, {"c": [EST, None]}],
+    ],
+)
+def test_decode_keys_is_decode_and_keys_at_once(param_distributions):
+    space = SearchSpace(param_distributions)
+    U = space.sample(50, np.random.RandomState(0))
+    candidates, keys = space.decode_keys(U)
+    assert keys == space.keys(U)
+    for got, expected in zip(candidates, space.decode(U), strict=True):
+        assert _identical(got, expected)
+
+
 def test_keys_of_reals_are_the_decoded_floats():
     space = SearchSpace({"C": Real(1e-3, 1, prior="log-uniform"), "k": ["a", "b"]})
     U = np.array([[0.5, 0.1], [0.5, 0.2], [0.5, 0.6], [0.25, 0.1]])

@@ -34,6 +34,7 @@ out exactly. A float ``factor`` is read as the decimal it prints as (``1.1`` is
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 from fractions import Fraction
 from numbers import Integral, Rational, Real
@@ -405,6 +406,7 @@ class Hyperband(Optimizer):
         self._observed = []  # (point, loss, resource) not yet told to the sampler
         self._exhausted = False  # the sampler has no new candidate left
         self._settled = []  # ids of trials no promotion will continue
+        self._drawn = deque()  # new candidates drawn for the bracket being filled
 
     # -- the optimizer protocol ------------------------------------------------------
     def can_ask(self) -> bool:
@@ -422,7 +424,7 @@ class Hyperband(Optimizer):
                     run = _BracketRun(self.brackets[len(self.runs_)])
                     self.runs_.append(run)
                     self._active.append(run)
-                candidate = self._draw()
+                candidate = self._draw(run.rungs[0].size - len(run.rungs[0].members))
                 if candidate is None:
                     self._close_first_rungs()
                     continue
@@ -535,8 +537,16 @@ class Hyperband(Optimizer):
                 return candidate
         return None
 
-    def _draw(self):
-        """A new candidate from the sampler (told every result first), or None."""
+    def _draw(self, n_left: int):
+        """A new candidate from the sampler (told every result first), or None.
+
+        The sampler draws the ``n_left`` new candidates the bracket still needs
+        at once, as BOHB samples a bracket's candidates from the model of the
+        moment it starts: one vectorised draw (and one de-duplication) instead
+        of one per candidate.
+        """
+        if self._drawn:
+            return self._drawn.popleft()
         if self._observed:
             by_resource = {}
             for x, loss, r in self._observed:
@@ -549,13 +559,13 @@ class Hyperband(Optimizer):
                     self.sampler.observe(np.array(X), np.array(y), r)
                 else:
                     self.sampler.tell(np.array(X), np.array(y))
-        X = self.sampler.ask(1)
+        X = self.sampler.ask(n_left)
         if self.unseen is not None:
             X = self.unseen(X)
-        if len(X) == 0:
-            return None
-        self._configs.append(np.asarray(X[0], dtype=float))
-        return len(self._configs) - 1
+        for x in X:
+            self._configs.append(np.asarray(x, dtype=float))
+            self._drawn.append(len(self._configs) - 1)
+        return self._drawn.popleft() if self._drawn else None
 
     def _close_first_rungs(self) -> None:
         """No new candidate is left: the brackets go on with those they have."""
