@@ -164,8 +164,12 @@ class AskTellLoop:
             if self._may_ask() and self._ready_to_ask():
                 self._ask()
                 continue
-            while self.queue and scheduler.has_room():
-                self._submit(*self.queue.popleft())
+            if self.queue and scheduler.has_room():
+                while self.queue and scheduler.has_room():
+                    self._submit(*self.queue.popleft())
+                # The queue may have drained with a worker still free: propose
+                # for it before waiting.
+                continue
             if not scheduler.n_running:
                 # Nothing runs: every candidate is complete. In reproducible mode
                 # the next one in order may be what the optimizer waits for; an
