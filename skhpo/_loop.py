@@ -164,6 +164,10 @@ class AskTellLoop:
             if self._may_ask() and self._ready_to_ask():
                 self._ask()
                 continue
+            if self.queue and run.should_stop():
+                # max_time or n_iter_no_change: no new fit starts (API.md); the
+                # candidates left unfinished are not reported.
+                self.queue.clear()
             if self.queue and scheduler.has_room():
                 while self.queue and scheduler.has_room():
                     self._submit(*self.queue.popleft())
@@ -196,7 +200,7 @@ class AskTellLoop:
         """``(params, fits, columns)`` of the distinct candidates, in proposal
         order; ``columns`` are the extra ones of ``cv_results_``: ``iter`` (the
         batch) or a trial's own (rung, bracket, resource)."""
-        rows = [c for c in self.candidates if c.twin is None]
+        rows = [c for c in self.candidates if c.twin is None and c.loss is not None]
         fits = [fit for c in rows for fit in c.fits]
         columns = {}
         for k, c in enumerate(rows):

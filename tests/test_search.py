@@ -514,6 +514,26 @@ def test_max_time_stops_starting_batches(SearchCV, small_data):
 
 
 @pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_max_time_starts_no_fit_after_it(SearchCV, small_data):
+    # Not even the rest of a batch or generation (API.md): past max_time, only
+    # the fit already handed to the worker may start.
+    starts = []
+
+    class Slow(QuadraticClassifier):
+        def fit(self, X, y, sample_weight=None):
+            starts.append(time.monotonic())
+            time.sleep(0.1)
+            return super().fit(X, y)
+
+    search = make_search(SearchCV, Slow(), n_iter=50, max_time=0.5)
+    t0 = time.monotonic()
+    search.set_params(refit=False).fit(*small_data)
+    first_batch = search.cv_results_["iter"] == 0
+    if not np.all(first_batch):  # the first batch always runs whole
+        assert max(starts) - t0 < 0.5 + 0.25  # a generation would be 0.8 s
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
 def test_n_iter_no_change_stops_a_flat_search(SearchCV, small_data):
     # the score does not depend on b: nothing ever improves on the first candidate
     # (Hyperband watches only its full-budget candidates: a few per bracket)
