@@ -8,6 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import is_classifier
 
+from skhpo._epochs import PartialFitEpochs, check_partial_fit, epoch_classes
 from skhpo._loop import _SEED_MAX
 from skhpo._optimizers.base import RandomSampler
 from skhpo._optimizers.hyperband import Hyperband, hyperband_brackets
@@ -78,8 +79,27 @@ class _ParameterBudget:
         return {self.name: new - old if self.per_call else new, self.warm_start: True}
 
 
+class _EpochBudget(_ParameterBudget):
+    """A trial's parameters and CV splits, the budget being passes of
+    ``partial_fit`` over each training part (``PartialFitEpochs``): not a
+    parameter of the estimator, so ``cv_results_`` shows it as ``n_resources``
+    only. A promoted fit always continues, with the new passes only.
+    """
+
+    def __init__(self):
+        super().__init__("epochs", "warm_start", per_call=True)
+
+    def __call__(self, params, value):
+        return params, None
+
+    def fit_parameters(self, params, value):
+        return {**params, "epochs": value}
+
+
 def _parameter_budget(estimator, resource, space):
     """How to set ``resource``, and continue fits where the estimator can."""
+    if resource == "partial_fit":
+        return _EpochBudget()
     prefix, _, name = resource.rpartition("__")
     searched = [p for p in space.param_names if p == prefix or p.endswith("warm_start")]
     if name not in ("n_estimators", "max_iter") or searched:
@@ -120,7 +140,14 @@ def _check_resource(search, space):
             f"resource={search.resource!r} is also in param_distributions: the "
             f"resource is set by the search, remove it from the space."
         )
-    if search.resource != "n_samples":
+    if search.resource == "partial_fit":
+        check_partial_fit(search.estimator)
+        if search.max_resources == "auto":
+            raise ValueError(
+                "resource='partial_fit' needs an integer max_resources: the number "
+                "of passes over the training data of the last rung."
+            )
+    elif search.resource != "n_samples":
         params = search.estimator.get_params(deep=True)
         value = params.get(search.resource)
         if search.resource not in params:
@@ -158,6 +185,9 @@ def _resolve_resources(search, run):
         min_train = min(len(train) for train, _ in run.splits)
         smallest = math.ceil(2 * n_classes * available / min_train)
         where = f"the {available} samples of X"
+    elif search.resource == "partial_fit":
+        available, smallest = search.max_resources, 1
+        where = "passes of partial_fit"
     else:
         available = search.estimator.get_params(deep=True)[search.resource]
         smallest = 1
@@ -223,7 +253,12 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         ``"n_estimators"``, ``"max_iter"`` or ``"clf__max_iter"`` in a pipeline;
         for ``n_estimators`` or ``max_iter`` of an estimator with
         ``warm_start``, a promoted candidate continues its previous fits and
-        adds only the new iterations.
+        adds only the new iterations. ``"partial_fit"``: a number of passes
+        (epochs) of ``partial_fit`` over each training part, for estimators that
+        learn incrementally (SGD, MLP, Perceptron..., or a Pipeline ending in
+        one: its other steps are fitted once); a promoted candidate continues
+        with the new passes only, the refit makes ``max_resources`` passes over
+        all the data, and ``max_resources`` must be given.
 
     min_resources : int or 'auto', default='auto'
         The smallest budget a bracket may start with. ``"auto"`` makes it
@@ -235,7 +270,8 @@ class HyperbandSearchCV(BaseStrategySearchCV):
     max_resources : int or 'auto', default='auto'
         The largest budget. ``"auto"`` is the number of samples of ``X`` for
         ``"n_samples"`` (the last rung trains on the full training parts), else
-        the value of the resource parameter in ``estimator``.
+        the value of the resource parameter in ``estimator`` (no ``"auto"`` for
+        ``"partial_fit"``).
 
     factor : float, default=3
         Hyperband's ``eta``: each rung keeps the best ``1 / factor`` of its
@@ -416,6 +452,14 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         space = super()._check_input_parameters(X, y, split_params)
         _check_resource(self, space)
         return space
+
+    def _estimator_to_fit(self, estimator, y):
+        if self.resource != "partial_fit":
+            return estimator
+        # The refit makes the passes of the last rung, on all the data.
+        return PartialFitEpochs(
+            estimator, epochs=self.max_resources, classes=epoch_classes(estimator, y)
+        )
 
     def _brackets(self, run):
         return hyperband_brackets(

@@ -123,7 +123,9 @@ class AskTellLoop:
     models of a trial are kept, and a trial that continues it
     (``Fidelity.continues``) fits each split from its model with the parameters
     ``trial.continuation(old_resource, new_resource)`` (``warm_start``) instead
-    of from scratch.
+    of from scratch. ``trial.fit_parameters(params, resource)``, if defined, is
+    what a fit from scratch sets, when the resource is not one of the parameters
+    shown in ``cv_results_`` (``partial_fit`` passes).
     """
 
     def __init__(self, run, optimizer, budget, *, asynchronous, max_pending, trial):
@@ -131,6 +133,7 @@ class AskTellLoop:
         self.optimizer = optimizer
         self.trial = trial
         self.continuation = getattr(trial, "continuation", None)
+        self.fit_parameters = getattr(trial, "fit_parameters", None)
         # Trials evaluate one point with several resources: its key and its
         # decoded parameters are computed once (point bytes -> (params, key)).
         self.decoded = None if trial is None else {}
@@ -395,6 +398,8 @@ class AskTellLoop:
 
     def _submit(self, candidate, split):
         parameters, model = candidate.params, None
+        if self.fit_parameters is not None:
+            parameters = self.fit_parameters(parameters, candidate.fidelity.resource)
         parent = candidate.parent
         if parent is not None and parent.models and parent.models[split] is not None:
             # Continue the parent's fit on this split: only the new iterations.

@@ -196,7 +196,10 @@ class BaseStrategySearchCV(BaseSearchCV):
             "verbose": self.verbose,
             "caller": self,
         }
-        data = _FitData(X, y, params, splits, base_estimator, fit_kwargs, scorers)
+        # What the CV fits and the refit fit: the estimator, or a strategy's
+        # wrapper of it (Hyperband's partial_fit passes), unwrapped after the refit.
+        to_fit = self._estimator_to_fit(base_estimator, y)
+        data = _FitData(X, y, params, splits, to_fit, fit_kwargs, scorers)
         run = _SearchRun(self, data, space, root_ctx)
         try:
             self._search(run)
@@ -229,9 +232,7 @@ class BaseStrategySearchCV(BaseSearchCV):
         if self.refit:
             # The parameters are cloned too: they may be estimators (a Pipeline
             # step searched over), scikit-learn#26786.
-            self.best_estimator_ = clone(base_estimator).set_params(
-                **clone(self.best_params_, safe=False)
-            )
+            refitted = clone(to_fit).set_params(**clone(self.best_params_, safe=False))
             refit_ctx = (
                 None
                 if root_ctx is None
@@ -240,7 +241,7 @@ class BaseStrategySearchCV(BaseSearchCV):
             with (
                 contextlib.nullcontext()
                 if refit_ctx is None
-                else refit_ctx.propagate_callback_context(self.best_estimator_)
+                else refit_ctx.propagate_callback_context(refitted)
             ):
                 if refit_ctx is not None:
                     refit_ctx.call_on_fit_task_begin(
@@ -248,10 +249,13 @@ class BaseStrategySearchCV(BaseSearchCV):
                     )
                 refit_start_time = time.time()
                 if y is not None:
-                    self.best_estimator_.fit(X, y, **routed.estimator.fit)
+                    refitted.fit(X, y, **routed.estimator.fit)
                 else:
-                    self.best_estimator_.fit(X, **routed.estimator.fit)
+                    refitted.fit(X, **routed.estimator.fit)
                 self.refit_time_ = time.time() - refit_start_time
+            self.best_estimator_ = (
+                refitted if to_fit is base_estimator else refitted.estimator_
+            )
             if hasattr(self.best_estimator_, "feature_names_in_"):
                 self.feature_names_in_ = self.best_estimator_.feature_names_in_
             if refit_ctx is not None:
@@ -269,6 +273,14 @@ class BaseStrategySearchCV(BaseSearchCV):
     @abstractmethod
     def _make_optimizer(self, space, random_state):
         """Return the ask/tell optimizer for ``space``, seeded by ``random_state``."""
+
+    def _estimator_to_fit(self, estimator, y):
+        """The estimator the CV fits and the refit fit, ``estimator`` by default.
+
+        A strategy may wrap it (Hyperband with ``resource="partial_fit"``); the
+        refitted wrapper's ``estimator_`` is then ``best_estimator_``.
+        """
+        return estimator
 
     # -- checks before any fit ----------------------------------------------------
     def _check_input_parameters(self, X, y, split_params):

@@ -386,6 +386,116 @@ def test_continued_forests_and_boosting_score_as_refitted_ones(
     assert_allclose(results[0]["mean_test_score"], results[2**30]["mean_test_score"])
 
 
+class PassesSpy(ClassifierMixin, BaseEstimator):
+    """Learns by partial_fit only; logs every call and the classes first given."""
+
+    n_calls = 0
+    first_classes = []
+
+    def __init__(self, a=0.5):
+        self.a = a
+
+    def fit(self, X, y):
+        raise AssertionError("resource='partial_fit' never calls fit")
+
+    def partial_fit(self, X, y, classes=None):
+        if not hasattr(self, "n_passes_"):
+            type(self).first_classes.append(tuple(classes))
+            self.classes_, self.n_passes_ = np.asarray(classes), 0
+        type(self).n_calls += 1
+        self.n_passes_ += 1
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+    def score(self, X, y, sample_weight=None):
+        return 1e-3 * self.n_passes_ - (self.a - 0.3) ** 2
+
+
+@pytest.mark.parametrize("pipeline", [False, True])
+@pytest.mark.parametrize("scheduling", ["reproducible", "asynchronous"])
+def test_partial_fit_passes_continue_and_refit_unwrapped(pipeline, scheduling):
+    # Sorted labels and unshuffled folds: a training part lacks a class, and
+    # partial_fit still gets every class of y on its first call.
+    X = np.arange(240, dtype=float).reshape(-1, 1)
+    y = np.repeat([0, 1, 2], 80)
+    PassesSpy.n_calls, PassesSpy.first_classes = 0, []
+    estimator = PassesSpy()
+    prefix = ""
+    if pipeline:
+        estimator = Pipeline([("scale", StandardScaler()), ("clf", PassesSpy())])
+        prefix = "clf__"
+    search = HyperbandSearchCV(
+        estimator,
+        {f"{prefix}a": Real(0, 1)},
+        resource="partial_fit",
+        max_resources=27,
+        cv=3,
+        scheduling=scheduling,
+        random_state=0,
+    ).fit(X, y)
+    results = search.cv_results_
+    assert_array_equal(results["continued"], np.asarray(results["iter"]) > 0)
+    assert sorted(set(results["n_resources"])) == [1, 3, 9, 27]
+    assert all(set(p) == {f"{prefix}a"} for p in results["params"])
+    assert PassesSpy.n_calls == _iterations_needed(search)
+    assert set(PassesSpy.first_classes) == {(0, 1, 2)}
+    # Scores are those of fits with all their passes; the refit is unwrapped.
+    a = np.array([p[f"{prefix}a"] for p in results["params"]])
+    assert_array_equal(
+        np.round(1e3 * (results["mean_test_score"] + (a - 0.3) ** 2)),
+        results["n_resources"],
+    )
+    assert type(search.best_estimator_) is type(estimator)
+    learner = search.best_estimator_[-1] if pipeline else search.best_estimator_
+    assert learner.n_passes_ == 27
+    assert search.predict(X[:3]).shape == (3,)
+
+
+def test_continued_partial_fit_scores_as_refitted_ones(data, monkeypatch):
+    import skhpo._loop
+
+    results = {}
+    for cap in (0, 2**30):
+        monkeypatch.setattr(skhpo._loop, "_MAX_KEPT_BYTES", cap)
+        search = HyperbandSearchCV(
+            SGDClassifier(random_state=0),
+            {"alpha": Real(1e-5, 1e-1, prior="log-uniform")},
+            resource="partial_fit",
+            max_resources=9,
+            cv=2,
+            random_state=0,
+        )
+        results[cap] = search.fit(*data).cv_results_
+    assert np.any(results[2**30]["continued"])
+    assert not np.any(results[0]["continued"])
+    assert_allclose(results[0]["mean_test_score"], results[2**30]["mean_test_score"])
+
+
+@pytest.mark.parametrize(
+    "estimator, name, params, match",
+    [
+        (QuadraticClassifier(), "a", {"max_resources": 9}, "QuadraticClassifier has"),
+        (
+            Pipeline([("clf", QuadraticClassifier())]),
+            "clf__a",
+            {"max_resources": 9},
+            "the last step of the Pipeline",
+        ),
+        (SGDClassifier(), "alpha", {}, "needs an integer max_resources"),
+    ],
+)
+def test_bad_partial_fit_resource_raises_before_any_fit(
+    estimator, name, params, match, data
+):
+    search = HyperbandSearchCV(
+        estimator, {name: Real(0, 1)}, resource="partial_fit", cv=2, **params
+    )
+    with pytest.raises(ValueError, match=match):
+        search.fit(*data)
+
+
 def test_n_samples_budgets_train_on_what_halving_trains_on(data):
     # The same budget trains each fold on the same number of rows as in
     # scikit-learn's HalvingRandomSearchCV, on the same data and splits.
