@@ -21,6 +21,11 @@ Problems (one neutral space, translated by ``problems.to_sklearn`` and
 - ``hgb_max_iter``: the same estimator and space on 20,000 rows; the resource is
   ``max_iter`` (at most 81, the value random search uses; a power of 3, so that
   both halving variants end on the full budget).
+- ``sgd_partial_fit``: ``SGDClassifier(penalty="elasticnet", tol=None)`` on
+  40,000 rows and 60 features, at most 27 epochs (``SGD_SPACE``): random and
+  halving search set ``max_iter`` (halving refits), Hyperband uses
+  ``resource="partial_fit"`` (continued), and ``OptunaSearchCV`` prunes on
+  ``partial_fit`` epochs (``optuna-pruning``, this problem only).
 - ``et_n_estimators``: ``ExtraTreesClassifier`` on the same 30,000-row data, the
   resource ``n_estimators`` up to 81 (``ET_SPACE``), as in scikit-learn's
   successive-halving example: here a small budget costs in proportion (one tree
@@ -48,6 +53,9 @@ Methods:
 - ``halving-81``: ``HalvingRandomSearchCV(factor=3, n_candidates=81,
   min_resources="exhaust")``: its last rung uses all the data; it is exactly the
   most aggressive bracket of Hyperband.
+- ``optuna-pruning``: ``OptunaSearchCV(enable_pruning=True, max_iter=27)`` with
+  TPE and optuna's ``HyperbandPruner`` (factor 3, 1 to 27 epochs), 100 trials.
+- ``dehb``: DEHB (``run_dehb``), where it installs, on the iterative problems.
 - ``hyperband-random`` / ``hyperband-bohb``: ``skhpo.HyperbandSearchCV`` with
   ``sampler="random"`` / ``"bohb"``, ``factor=3``, everything else default (one
   Hyperband iteration, 5 brackets).
@@ -83,10 +91,11 @@ from pathlib import Path
 
 import numpy as np
 from methods import versions
-from problems import to_skhpo, to_sklearn
+from problems import to_optuna, to_skhpo, to_sklearn
 from sklearn.datasets import make_classification
 from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifier
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import (
     HalvingRandomSearchCV,
     RandomizedSearchCV,
@@ -125,7 +134,26 @@ ET_SPACE = {
     "bootstrap": ("cat", [True, False]),
 }
 
-METHODS = ("random", "halving", "halving-81", "hyperband-random", "hyperband-bohb")
+# A linear model learning by epochs: what dask-ml's Hyperband and optuna's
+# pruning were made for (``partial_fit``). Penalty, loss and learning-rate
+# schedule decide how fast (and whether) 27 epochs converge.
+SGD_SPACE = {
+    "alpha": ("real", 1e-7, 1e-1, True),
+    "l1_ratio": ("real", 0.0, 1.0, False),
+    "loss": ("cat", ["hinge", "log_loss", "modified_huber"]),
+    "learning_rate": ("cat", ["optimal", "invscaling", "constant", "adaptive"]),
+    "eta0": ("real", 1e-5, 1.0, True),
+}
+
+METHODS = (
+    "random",
+    "halving",
+    "halving-81",
+    "hyperband-random",
+    "hyperband-bohb",
+    "optuna-pruning",
+    "dehb",
+)
 N_JOBS = 2
 N_SPLITS = 3
 RELAXED = 0.995  # "99.5% of the target"
@@ -154,6 +182,15 @@ def make_problem(name, seed, quick):
         n_rows, max_iter = (3000, 27) if quick else (20000, 81)
         resource, max_resources = "max_iter", max_iter
         estimator = _hgb(max_iter)
+    elif name == "sgd_partial_fit":
+        n_rows, max_iter = (6000, 27) if quick else (40000, 27)
+        resource, max_resources = "partial_fit", max_iter
+        space = SGD_SPACE
+        # Random and halving search fit max_iter epochs (tol=None: no early stop),
+        # Hyperband and optuna the same epochs by partial_fit.
+        estimator = SGDClassifier(
+            penalty="elasticnet", max_iter=max_iter, tol=None, random_state=0
+        )
     elif name == "et_n_estimators":
         n_rows, max_iter = (3000, 27) if quick else (30000, 81)
         resource, max_resources = "n_estimators", max_iter
@@ -161,9 +198,10 @@ def make_problem(name, seed, quick):
         estimator = ExtraTreesClassifier(n_estimators=max_iter, random_state=0)
     else:
         raise ValueError(name)
+    n_features = 60 if name == "sgd_partial_fit" else 30
     X, y = make_classification(
         n_samples=n_rows,
-        n_features=30,
+        n_features=n_features,
         n_informative=10,
         n_redundant=5,
         flip_y=0.05,
@@ -307,6 +345,8 @@ def make_search(method, prob, cv, seed, n_iter):
         )
     if method.startswith("halving"):
         extra = {}
+        if resource == "partial_fit":
+            resource = "max_iter"  # refitted with more epochs, from scratch
         if resource != "n_samples":
             extra["max_resources"] = prob["max_resources"]
         if method == "halving-81":
@@ -319,6 +359,8 @@ def make_search(method, prob, cv, seed, n_iter):
             **extra,
             **common,
         )
+    if method == "optuna-pruning":
+        return _optuna_pruning(prob, cv, seed)
     if method.startswith("hyperband-"):
         return _timed_skhpo(HyperbandSearchCV)(
             est,
@@ -326,9 +368,61 @@ def make_search(method, prob, cv, seed, n_iter):
             resource=resource,
             factor=3,
             sampler=method.split("-", 1)[1],
+            # "auto" is the estimator's value, except for partial_fit epochs
+            max_resources=prob["max_resources"] or "auto",
             **common,
         )
     raise ValueError(method)
+
+
+OPTUNA_TRIALS = 100
+
+
+def _optuna_pruning(prob, cv, seed):
+    """``OptunaSearchCV`` with pruning: TPE and optuna's Hyperband pruner on the
+    epochs of ``partial_fit`` (its ``max_iter``), the same brackets (factor 3,
+    1 to ``max_resources`` epochs) as skhpo's; ``OPTUNA_TRIALS`` trials, two
+    threads (``n_jobs=2``: optuna runs trials in threads). A callback records
+    when each trial ends.
+    """
+    import optuna
+    from optuna_integration import OptunaSearchCV
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    max_iter = prob["max_resources"]
+    study = optuna.create_study(
+        direction="maximize",
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=optuna.pruners.HyperbandPruner(
+            min_resource=1, max_resource=max_iter, reduction_factor=3
+        ),
+    )
+    done = []
+
+    class Timed(OptunaSearchCV):
+        def fit(self, X, y=None, **kw):
+            clock = self._bench_clock
+
+            def record(study, trial):
+                complete = trial.state == optuna.trial.TrialState.COMPLETE
+                done.append((time.perf_counter(), clock(), complete, trial.value))
+
+            self.callbacks = [record]
+            self._bench_trials = done
+            return super().fit(X, y, **kw)
+
+    return Timed(
+        prob["estimator"],
+        to_optuna(prob["space"]),
+        cv=cv,
+        n_jobs=N_JOBS,
+        n_trials=OPTUNA_TRIALS,
+        enable_pruning=True,
+        max_iter=max_iter,
+        random_state=seed,
+        study=study,
+        error_score=np.nan,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -371,13 +465,132 @@ def _param_key(params, resource):
     return tuple(sorted((k, repr(v)) for k, v in params.items() if k != resource))
 
 
+def _configspace(space, seed):
+    """Neutral space -> ``ConfigSpace.ConfigurationSpace`` (for DEHB)."""
+    import ConfigSpace as CS
+
+    cs = CS.ConfigurationSpace(seed=seed)
+    for name, dim in space.items():
+        if dim[0] == "cat":
+            hp = CS.CategoricalHyperparameter(name, list(dim[1]))
+        elif dim[0] == "real":
+            hp = CS.UniformFloatHyperparameter(name, dim[1], dim[2], log=dim[3])
+        else:
+            hp = CS.UniformIntegerHyperparameter(name, dim[1], dim[2], log=dim[3])
+        cs.add_hyperparameter(hp)
+    return cs
+
+
+def run_dehb(problem, seed, quick):
+    """DEHB (Awad et al., IJCAI 2021): differential evolution inside Hyperband's
+    brackets, on the iterative resource (``max_iter`` or ``n_estimators``,
+    refitted: DEHB does not continue fits). DEHB is not a scikit-learn search:
+    its objective cross-validates one configuration on the frozen splits with
+    ``cross_validate(n_jobs=2)``, one configuration at a time (DEHB's parallel
+    mode needs a dask cluster), for as many brackets as skhpo's Hyperband runs;
+    the refit and the held-out score are done here as a search's refit would.
+    """
+    from dehb import DEHB
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_validate
+
+    prob = make_problem(problem, seed, quick)
+    cv = StratifiedKFold(N_SPLITS, shuffle=True, random_state=seed)
+    X, y = prob["X_train"], prob["y_train"]
+    splits = list(cv.split(X, y))
+    resource = prob["resource"]
+    if resource == "partial_fit":
+        resource = "max_iter"
+    max_r = prob["max_resources"]
+    clock = CpuClock()
+    evals = []  # (wall, cpu, fidelity, score, config)
+
+    def objective(config, fidelity, **kwargs):
+        params = {k: _py(v) for k, v in dict(config).items()}
+        est = clone(prob["estimator"]).set_params(
+            **params, **{resource: int(fidelity + 0.5)}
+        )
+        start = time.perf_counter()
+        out = cross_validate(est, X, y, cv=splits, n_jobs=N_JOBS, error_score=np.nan)
+        score = float(np.mean(out["test_score"]))
+        evals.append((time.perf_counter(), clock(), int(fidelity + 0.5), score, params))
+        fitness = -score if math.isfinite(score) else 1.0
+        return {"fitness": fitness, "cost": time.perf_counter() - start}
+
+    n_brackets = int(math.log(max_r) / math.log(3) + 0.5) + 1
+    load_before = os.getloadavg()
+    t0, main_cpu0 = time.perf_counter(), time.process_time()
+    with threadpool_limits(1), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        opt = DEHB(
+            f=objective,
+            cs=_configspace(prob["space"], seed),
+            min_fidelity=1,
+            max_fidelity=max_r,
+            eta=3,
+            n_workers=1,
+            seed=seed,
+            output_path=f"/tmp/dehb-bench-{os.getpid()}",
+            log_level="ERROR",
+        )
+        opt.run(brackets=n_brackets)
+        search_end = time.perf_counter()
+        full = [e for e in evals if e[2] == max_r]
+        best = max(full, key=lambda e: e[3])
+        refit = clone(prob["estimator"]).set_params(**best[4], **{resource: max_r})
+        r0 = time.perf_counter()
+        refit.fit(X, y)
+        refit_time = time.perf_counter() - r0
+        wall = time.perf_counter() - t0
+        main_cpu = time.process_time() - main_cpu0 - refit_time
+        cpu_total = clock()
+        test_score = float(refit.score(prob["X_test"], prob["y_test"]))
+    by_cpu = sorted(full, key=lambda e: e[1])
+    return {
+        "problem": problem,
+        "method": "dehb",
+        "seed": seed,
+        "wall": wall,
+        "search_time": search_end - t0,
+        "refit_time": refit_time,
+        "fit_score_time": float("nan"),
+        "n_batches": len(evals),
+        "gap_time": float("nan"),
+        "n_evaluations": len(evals),
+        "n_full": len(full),
+        "top_resources": max_r,
+        "full_budget": True,
+        "best_score": best[3],
+        "test_score": test_score,
+        "best_params": best[4],
+        "trace_t": [e[0] - t0 for e in full],
+        "trace_best": np.fmax.accumulate([e[3] for e in full]).tolist(),
+        "cpu_total": cpu_total,
+        "cpu_search": max(e[1] for e in evals),
+        "trace_cpu": [e[1] for e in by_cpu],
+        "trace_best_cpu": np.fmax.accumulate([e[3] for e in by_cpu]).tolist(),
+        "rungs": sorted([0, r, c] for r, c in Counter(e[2] for e in evals).items()),
+        "fit_time_by_resource": {},
+        "duplicates": [],
+        "bad_resource": [],
+        "main_cpu": main_cpu,
+        "warnings": sorted(
+            {f"{w.category.__name__}: {w.message}"[:300] for w in caught}
+        ),
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
+    }
+
+
 def run_one(problem, method, seed, quick, n_iter):
+    if method == "dehb":
+        return run_dehb(problem, seed, quick)
     prob = make_problem(problem, seed, quick)
     cv = StratifiedKFold(N_SPLITS, shuffle=True, random_state=seed)
     search = make_search(method, prob, cv, seed, n_iter)
     load_before = os.getloadavg()
     search._bench_clock = clock = CpuClock()
-    t0 = time.perf_counter()
+    t0, main_cpu0 = time.perf_counter(), time.process_time()
     # One OpenMP thread in this process (the refit): on a loaded machine, two
     # spinning OpenMP threads made a 1 s refit take 20 s. The loky workers limit
     # themselves to cpu_count // n_jobs = 1 thread each anyway.
@@ -385,9 +598,25 @@ def run_one(problem, method, seed, quick, n_iter):
         warnings.simplefilter("always")
         search.fit(prob["X_train"], prob["y_train"])
         wall = time.perf_counter() - t0
+        main_cpu = time.process_time() - main_cpu0
         cpu_total = clock()
         test_score = float(search.score(prob["X_test"], prob["y_test"]))
     load_after = os.getloadavg()
+    if hasattr(search, "_bench_trials"):
+        return _optuna_record(
+            problem,
+            method,
+            seed,
+            search,
+            prob,
+            t0,
+            wall,
+            cpu_total,
+            test_score,
+            caught,
+            load_before,
+            load_after,
+        )
     res = search.cv_results_
     n = len(res["params"])
     scores = np.asarray(res["mean_test_score"], dtype=float)
@@ -421,7 +650,7 @@ def run_one(problem, method, seed, quick, n_iter):
     )
     duplicates = [(k, c) for k, c in pairs.items() if c > 1]
     bad_resource = []
-    if resource != "n_samples" and "n_resources" in res:
+    if resource not in ("n_samples", "partial_fit") and "n_resources" in res:
         for p, r in zip(res["params"], n_res):
             if p.get(resource) != r:
                 bad_resource.append((p.get(resource), int(r)))
@@ -476,6 +705,26 @@ def run_one(problem, method, seed, quick, n_iter):
         "trace_cpu": trace_cpu.tolist(),
         "trace_best_cpu": trace_best_cpu.tolist(),
         "rungs": rungs,
+        # where the workers' time goes: fit+score work per bracket (Hyperband),
+        # and this process's CPU during the search (strategy, scheduler,
+        # pickling; the refit excluded)
+        "work_by_bracket": (
+            {
+                str(int(b)): float(
+                    np.nansum(
+                        (
+                            np.asarray(res["mean_fit_time"], dtype=float)
+                            + np.asarray(res["mean_score_time"], dtype=float)
+                        )[np.asarray(res["bracket"]) == b]
+                    )
+                    * search.n_splits_
+                )
+                for b in np.unique(res["bracket"])
+            }
+            if "bracket" in res
+            else None
+        ),
+        "main_cpu": main_cpu - float(getattr(search, "refit_time_", 0.0)),
         # mean fit time of one fold at each budget: how the cost scales with it
         "fit_time_by_resource": {
             str(int(r)): float(np.mean(np.asarray(res["mean_fit_time"])[n_res == r]))
@@ -483,6 +732,62 @@ def run_one(problem, method, seed, quick, n_iter):
         },
         "duplicates": [[repr(k), c] for k, c in duplicates],
         "bad_resource": bad_resource[:10],
+        "warnings": sorted(
+            {f"{w.category.__name__}: {w.message}"[:300] for w in caught}
+        ),
+        "load_before": load_before,
+        "load_after": load_after,
+    }
+
+
+def _optuna_record(
+    problem,
+    method,
+    seed,
+    search,
+    prob,
+    t0,
+    wall,
+    cpu_total,
+    test_score,
+    caught,
+    load_before,
+    load_after,
+):
+    """``run_one``'s record for OptunaSearchCV: its trials, not a cv_results_."""
+    trials = search._bench_trials
+    full = [(w - t0, c, v) for w, c, complete, v in trials if complete]
+    full_cpu = sorted(full, key=lambda r: r[1])
+    best = np.fmax.accumulate([v for _, _, v in full]) if full else np.array([])
+    best_cpu = np.fmax.accumulate([v for _, _, v in full_cpu]) if full else best
+    max_iter = prob["max_resources"]
+    return {
+        "problem": problem,
+        "method": method,
+        "seed": seed,
+        "wall": wall,
+        "search_time": max(w for w, *_ in trials) - t0,
+        "refit_time": float(getattr(search, "refit_time_", np.nan)),
+        "fit_score_time": float("nan"),
+        "n_batches": len(trials),
+        "gap_time": float("nan"),
+        "n_evaluations": len(trials),
+        "n_full": len(full),
+        "top_resources": max_iter,
+        "full_budget": True,
+        "best_score": float(search.best_score_),
+        "test_score": test_score,
+        "best_params": {k: _py(v) for k, v in search.best_params_.items()},
+        "trace_t": [w for w, _, _ in full],
+        "trace_best": best.tolist(),
+        "cpu_total": cpu_total,
+        "cpu_search": max(c for _, c, *_ in trials),
+        "trace_cpu": [c for _, c, _ in full_cpu],
+        "trace_best_cpu": best_cpu.tolist(),
+        "rungs": None,
+        "fit_time_by_resource": {},
+        "duplicates": [],
+        "bad_resource": [],
         "warnings": sorted(
             {f"{w.category.__name__}: {w.message}"[:300] for w in caught}
         ),
@@ -536,10 +841,11 @@ def time_to(run, target, cpu=False):
     return float(t[hit[0]]) if len(hit) else None
 
 
-def best_at(run, t):
-    """Best full-budget CV score finished by time ``t`` (NaN if none)."""
-    tt = np.asarray(run["trace_t"])
-    b = np.asarray(run["trace_best"])
+def best_at(run, t, cpu=False):
+    """Best full-budget CV score finished by time ``t`` (NaN if none); CPU
+    seconds with ``cpu=True``."""
+    tt = np.asarray(run["trace_cpu" if cpu else "trace_t"])
+    b = np.asarray(run["trace_best_cpu" if cpu else "trace_best"])
     k = np.flatnonzero(tt <= t)
     return float(b[k[-1]]) if len(k) else float("nan")
 
@@ -580,6 +886,7 @@ def analyse(runs, problems, methods, seeds):
             }
             # per seed: reach the same seed's random final score
             per_seed, frac_wall, speed, at_third = [], [], [], []
+            at_random, at_random_cpu, random_final = [], [], []
             frac_cpu, speed_cpu = [], []
             for r in rs:
                 rr = by.get(("random", r["seed"]))
@@ -591,6 +898,9 @@ def analyse(runs, problems, methods, seeds):
                 frac_wall.append(None if t_m is None else t_m / rr["search_time"])
                 speed.append(None if t_m is None else t_r / t_m)
                 at_third.append(best_at(r, rr["search_time"] / 3))
+                at_random.append(best_at(r, rr["search_time"]))
+                at_random_cpu.append(best_at(r, rr["cpu_search"], cpu=True))
+                random_final.append(rr["best_score"])
                 c_m = time_to(r, rr["best_score"], cpu=True)
                 c_r = time_to(rr, rr["best_score"], cpu=True)
                 frac_cpu.append(
@@ -602,6 +912,9 @@ def analyse(runs, problems, methods, seeds):
                 frac_random_wall=frac_wall,
                 speedup_seed=speed,
                 cv_at_third=at_third,
+                cv_at_random=at_random,
+                cv_at_random_cpu=at_random_cpu,
+                random_final=random_final,
                 frac_random_cpu=frac_cpu,
                 speedup_seed_cpu=speed_cpu,
             )
@@ -787,12 +1100,108 @@ def markdown(results):
                         f"(vs {h}'s search time): {txt}"
                     )
         lines += [""]
+    lines += issue14_table(results)
+    lines += time_table(results)
     lines += verdicts(results)
     return "\n".join(lines) + "\n"
 
 
 def _met(ok):
     return "**met**" if ok else "**NOT met**"
+
+
+def _mean_cv(xs):
+    """Mean over seeds of a best score at a time; a seed with none yet is
+    counted as "none" (k/n)."""
+    got = [x for x in xs if not math.isnan(x)]
+    if not got:
+        return "none yet"
+    mean = f"{np.mean(got):.4f}"
+    return mean if len(got) == len(xs) else f"{mean} ({len(got)}/{len(xs)})"
+
+
+def _median_fraction(xs):
+    """Median over seeds of a time fraction, "never" (None) counting as inf."""
+    return float(np.median([math.inf if x is None else x for x in xs]))
+
+
+def time_table(results):
+    """Where the time of each search goes, mean over seeds, in worker-seconds:
+    ``n_jobs`` x search time = fit+score work + the rest (workers idle or
+    waiting on the search's process); the search process's own CPU beside."""
+    lines = [
+        "## Where the time goes",
+        "",
+        f"Mean over seeds. *worker-s*: {N_JOBS} workers x search time; *work*: "
+        "fit+score time of all folds (from `cv_results_`); *idle*: the rest "
+        "(workers waiting: rung barriers, the tail of the search, dispatch); "
+        "*main CPU*: CPU time of the search's process during the search "
+        "(strategy, scheduler, pickling models; refit excluded); *by bracket*: "
+        "work of each Hyperband bracket (most aggressive first).",
+        "",
+        "| problem | method | worker-s | work | idle | main CPU | by bracket |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for p in results["meta"]["problem_names"]:
+        for m in results["meta"]["methods"]:
+            rs = [
+                r
+                for r in results["runs"]
+                if r["problem"] == p and r["method"] == m and "main_cpu" in r
+            ]
+            if not rs:
+                continue
+            slots = np.mean([N_JOBS * r["search_time"] for r in rs])
+            work = np.mean([r["fit_score_time"] for r in rs])
+            brackets = ""
+            if rs[0].get("work_by_bracket"):
+                keys = sorted(rs[0]["work_by_bracket"], key=int, reverse=True)
+                brackets = " / ".join(
+                    f"{np.mean([r['work_by_bracket'].get(k, 0) for r in rs]):.0f}"
+                    for k in keys
+                )
+            lines.append(
+                f"| {p} | {m} | {slots:.0f} | {work:.0f} | {slots - work:.0f} | "
+                f"{np.mean([r['main_cpu'] for r in rs]):.1f} | {brackets} |"
+            )
+    return [*lines, ""]
+
+
+def issue14_table(results):
+    """The targets of issue 14, for every method: median over seeds of the time
+    to reach random search's final score (same seed) as a fraction of random
+    search's time, and the best CV score at random search's total time."""
+    lines = [
+        "## Issue 14 targets",
+        "",
+        "Per problem and method: the median over seeds of the time to reach the "
+        "same seed's random-search final CV score, as a fraction of random "
+        "search's time (wall and CPU; never = inf; target with continued fits "
+        "≤ 1/3 on iterative resources, ≤ 1/2 with n_samples), and the mean over "
+        "seeds of the best full-budget CV score finished within random search's "
+        "search time (wall; CPU) against random search's mean final score "
+        "(target: ≥).",
+        "",
+        "| problem | method | seeds | reached | median fraction (wall) | median "
+        "fraction (CPU) | CV at random's time (wall) | CV at random's CPU | "
+        "random's final CV |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for p, a in results["analysis"].items():
+        for m, r in a["rows"].items():
+            if m == "random" or "cv_at_random" not in r:
+                continue
+            n = len(r["frac_random_wall"])
+            reached = sum(x is not None for x in r["frac_random_wall"])
+            lines.append(
+                f"| {p} | {m} | {n} | {reached}/{n} | "
+                f"{_median_fraction(r['frac_random_wall']):.2f} | "
+                f"{_median_fraction(r['frac_random_cpu']):.2f} | "
+                f"{_mean_cv(r['cv_at_random'])} | "
+                f"{_mean_cv(r['cv_at_random_cpu'])} | "
+                f"{np.mean(r['random_final']):.4f} |"
+            )
+    return [*lines, ""]
 
 
 def verdicts(results):
@@ -890,11 +1299,77 @@ PROBLEM_TEXT = {
     "hgb_max_iter": "HistGradientBoostingClassifier(early_stopping=False) on "
     "make_classification({n_rows} rows, 30 features); resource `max_iter` up to "
     "{max_iter} (random search: max_iter={max_iter}).",
+    "sgd_partial_fit": "SGDClassifier(penalty='elasticnet', tol=None) on "
+    "make_classification({n_rows} rows, 60 features); {max_iter} epochs at most "
+    "(random and halving: `max_iter`, refitted; Hyperband: resource "
+    "`partial_fit`, continued; optuna: pruning on `partial_fit` epochs); alpha "
+    "[1e-7, 0.1] (log), l1_ratio [0, 1], loss (hinge, log_loss, "
+    "modified_huber), learning_rate (4 schedules), eta0 [1e-5, 1] (log).",
     "et_n_estimators": "ExtraTreesClassifier on make_classification({n_rows} "
     "rows, 30 features); resource `n_estimators` up to {max_iter} (random search: "
     "n_estimators={max_iter}); max_features [0.05, 1], min_samples_leaf [1, 300] "
     "(log), max_depth [2, 64] (log), criterion, bootstrap.",
 }
+
+
+def anytime_figure(results, path):
+    """Anytime curves: for each problem, the best full-budget CV score found so
+    far against CPU seconds (this process and its workers) and wall seconds,
+    minus the same seed's random-search final score, averaged over the seeds
+    (a seed counts from the first full-budget result of the method on).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ana, runs = results["analysis"], results["runs"]
+    problems = [p for p in results["meta"]["problem_names"] if p in ana]
+    fig, axes = plt.subplots(
+        2, len(problems), figsize=(4.2 * len(problems), 6.4), squeeze=False
+    )
+    for j, p in enumerate(problems):
+        by = {(r["method"], r["seed"]): r for r in runs if r["problem"] == p}
+        for i, cpu in enumerate((True, False)):
+            ax = axes[i, j]
+            key_t = "trace_cpu" if cpu else "trace_t"
+            key_b = "trace_best_cpu" if cpu else "trace_best"
+            horizon = max((r[key_t][-1] for r in by.values() if r[key_t]), default=1.0)
+            grid = np.geomspace(horizon / 300, horizon, 400)
+            for m in results["meta"]["methods"]:
+                curves, ends = [], []
+                for sd in results["meta"]["seeds"]:
+                    r, rr = by.get((m, sd)), by.get(("random", sd))
+                    if r is None or rr is None or not r[key_t]:
+                        continue
+                    t, b = np.asarray(r[key_t]), np.asarray(r[key_b])
+                    k = np.searchsorted(t, grid, side="right") - 1
+                    curve = np.where(k >= 0, b[np.maximum(k, 0)], np.nan)
+                    curves.append(curve - rr["best_score"])
+                    ends.append(t[-1])
+                if not curves:
+                    continue
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    mean = np.nanmean(curves, axis=0)
+                # Drawn up to the median end of the method's searches.
+                shown = grid <= np.median(ends)
+                (line,) = ax.plot(grid[shown], mean[shown], label=m)
+                ax.plot(grid[shown][-1:], mean[shown][-1:], "o", color=line.get_color())
+            ax.axhline(0, color="grey", lw=0.8, ls=":")
+            ax.set_xscale("log")
+            ax.set_xlabel("CPU seconds" if cpu else "wall seconds")
+            if j == 0:
+                ax.set_ylabel("best CV minus random's final CV")
+            ax.set_title(p, fontsize=10)
+            ax.set_ylim(-0.03, 0.01)
+    axes[0, -1].legend(fontsize=7, loc="lower right")
+    fig.suptitle(
+        f"Anytime, {len(results['meta']['seeds'])} seeds, n_jobs={N_JOBS}",
+        fontsize=11,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 def main(argv=None):
@@ -913,6 +1388,9 @@ def main(argv=None):
     ap.add_argument("--problems", default="hgb_n_samples,hgb_max_iter")
     ap.add_argument("--out", default=None, help="JSON file (Markdown next to it)")
     ap.add_argument("--report", default=None, help="re-render the report of a JSON")
+    ap.add_argument(
+        "--figure", default=None, help="with --report: anytime curves to this PNG"
+    )
     args = ap.parse_args(argv)
 
     if args.report:
@@ -926,6 +1404,8 @@ def main(argv=None):
         md = markdown(results)
         Path(args.report).with_suffix(".md").write_text(md)
         print(md)
+        if args.figure:
+            anytime_figure(results, args.figure)
         return
 
     t_start = time.perf_counter()
@@ -960,10 +1440,14 @@ def main(argv=None):
                     continue
                 if (
                     m == "halving-81"
-                    and p in ("hgb_max_iter", "et_n_estimators")
+                    and p in ("hgb_max_iter", "et_n_estimators", "sgd_partial_fit")
                     and not args.quick
                 ):
                     continue  # n_candidates=81 and min_resources=1: == halving
+                if m == "optuna-pruning" and p != "sgd_partial_fit":
+                    continue  # pruning needs partial_fit
+                if m == "dehb" and p in ("hgb_n_samples", "hgb_wide"):
+                    continue  # iterative resources only
                 rec = run_one(p, m, seed, args.quick, n_iter)
                 runs.append(rec)
                 print(
