@@ -56,6 +56,8 @@ Methods:
 - ``optuna-pruning``: ``OptunaSearchCV(enable_pruning=True, max_iter=27)`` with
   TPE and optuna's ``HyperbandPruner`` (factor 3, 1 to 27 epochs), 100 trials.
 - ``dehb``: DEHB (``run_dehb``), where it installs, on the iterative problems.
+- ``hyperband-<sampler>-async`` / ``hyperband-<sampler>-mp<k>``: the same with
+  ``scheduling="asynchronous"`` / ``max_pending=k`` (scheduling variants).
 - ``hyperband-random`` / ``hyperband-bohb``: ``skhpo.HyperbandSearchCV`` with
   ``sampler="random"`` / ``"bohb"``, ``factor=3``, everything else default (one
   Hyperband iteration, 5 brackets).
@@ -362,12 +364,21 @@ def make_search(method, prob, cv, seed, n_iter):
     if method == "optuna-pruning":
         return _optuna_pruning(prob, cv, seed)
     if method.startswith("hyperband-"):
+        # hyperband-<sampler>[-async][-mp<max_pending>]: scheduling variants
+        sampler, *variants = method.split("-")[1:]
+        for v in variants:
+            if v == "async":
+                common["scheduling"] = "asynchronous"
+            elif v.startswith("mp"):
+                common["max_pending"] = int(v[2:])
+            else:
+                raise ValueError(method)
         return _timed_skhpo(HyperbandSearchCV)(
             est,
             to_skhpo(prob["space"]),
             resource=resource,
             factor=3,
-            sampler=method.split("-", 1)[1],
+            sampler=sampler,
             # "auto" is the estimator's value, except for partial_fit epochs
             max_resources=prob["max_resources"] or "auto",
             **common,
@@ -1316,7 +1327,8 @@ def anytime_figure(results, path):
     """Anytime curves: for each problem, the best full-budget CV score found so
     far against CPU seconds (this process and its workers) and wall seconds,
     minus the same seed's random-search final score, averaged over the seeds
-    (a seed counts from the first full-budget result of the method on).
+    (drawn from the time every seed has a full-budget result, to the median
+    end of the method's searches).
     """
     import matplotlib
 
@@ -1349,26 +1361,40 @@ def anytime_figure(results, path):
                     ends.append(t[-1])
                 if not curves:
                     continue
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    mean = np.nanmean(curves, axis=0)
+                # From the time every seed has a full-budget result.
+                mean = np.mean(curves, axis=0)
                 # Drawn up to the median end of the method's searches.
-                shown = grid <= np.median(ends)
-                (line,) = ax.plot(grid[shown], mean[shown], label=m)
-                ax.plot(grid[shown][-1:], mean[shown][-1:], "o", color=line.get_color())
+                end = np.median(ends)
+                shown = grid <= end
+                color = f"C{results['meta']['methods'].index(m)}"
+                ax.plot(grid[shown], mean[shown], label=m, color=color)
+                # The end: the mean final score (halving has no curve before it).
+                final = np.mean([c[-1] for c in curves])
+                ax.plot([end], [final], "o", color=color, label=m)
             ax.axhline(0, color="grey", lw=0.8, ls=":")
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
             ax.set_xlabel("CPU seconds" if cpu else "wall seconds")
             if j == 0:
                 ax.set_ylabel("best CV minus random's final CV")
             ax.set_title(p, fontsize=10)
-            ax.set_ylim(-0.03, 0.01)
-    axes[0, -1].legend(fontsize=7, loc="lower right")
+            ax.set_ylim(-0.02, 0.005)
+    handles = {}
+    for ax in axes.ravel():
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, h)
+    fig.legend(
+        handles.values(),
+        handles.keys(),
+        loc="lower center",
+        ncol=len(handles),
+        fontsize=8,
+    )
     fig.suptitle(
         f"Anytime, {len(results['meta']['seeds'])} seeds, n_jobs={N_JOBS}",
         fontsize=11,
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     fig.savefig(path, dpi=110)
 
 
@@ -1394,7 +1420,23 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     if args.report:
-        results = json.loads(Path(args.report).read_text())
+        # One JSON, or several (comma-separated, e.g. one per problem) merged
+        # into --out.
+        paths = args.report.split(",")
+        results = json.loads(Path(paths[0]).read_text())
+        for extra in paths[1:]:
+            more = json.loads(Path(extra).read_text())
+            results["runs"] += more["runs"]
+            meta, other = results["meta"], more["meta"]
+            meta["problem_names"] += other["problem_names"]
+            meta["problems"].update(other["problems"])
+            meta["methods"] += [m for m in other["methods"] if m not in meta["methods"]]
+            meta["seeds"] = sorted(set(meta["seeds"]) | set(other["seeds"]))
+            meta["total_runtime"] += other["total_runtime"]
+            meta["command"] += "; " + other["command"]
+        if len(paths) > 1:
+            args.report = args.out or "/tmp/hyperband_merged.json"
+            Path(args.report).write_text(json.dumps(results, indent=1, default=_py))
         results["analysis"] = analyse(
             results["runs"],
             results["meta"]["problem_names"],

@@ -102,8 +102,7 @@ scheduling : {"reproducible", "asynchronous"}, default="reproducible"
     result is told as soon as its candidate's last fit ends and a candidate is
     proposed whenever a worker is free; no worker waits for a slow candidate,
     but the candidates depend on finishing times and differ between runs. See
-    :ref:`parallel`. (``HyperbandSearchCV`` runs its rungs in turn for now and
-    takes neither.)
+    :ref:`parallel`.
 
 max_pending : int, default=2
     In the reproducible mode, how many of the latest candidates a new proposal
