@@ -131,6 +131,7 @@ class BayesSearchCV(BaseStrategySearchCV):
         fit_timeout=None,
         scheduling="reproducible",
         max_pending=2,
+        initial_params=None,
     ):
         super().__init__(
             estimator,
@@ -150,6 +151,7 @@ class BayesSearchCV(BaseStrategySearchCV):
             fit_timeout=fit_timeout,
             scheduling=scheduling,
             max_pending=max_pending,
+            initial_params=initial_params,
         )
         self.n_iter = n_iter
         self.n_initial_points = n_initial_points

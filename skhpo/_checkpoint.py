@@ -367,20 +367,14 @@ class Journal:
     def replay(self, keys):
         """The recorded fits of the next batch if it holds ``keys``, else None.
 
-        Raises ValueError when the journal has a next batch with other candidates:
-        the search no longer follows the run that wrote it.
+        Raises :class:`Diverged` when the journal's next batch holds other
+        candidates: the search no longer follows the run that wrote it.
         """
         if self.position >= len(self.records):
             return None
         record = self.records[self.position]
         if record["keys"] != _json_keys(keys):
-            raise ValueError(
-                f"checkpoint {self.path!r}: batch {self.position} of this search "
-                f"differs from the recorded one, although the data, estimator, space, "
-                f"cv and scoring match. It was probably written by another version "
-                f"of skhpo, or with another n_iter. It was left untouched: pass "
-                f"another checkpoint path, or delete the file to start afresh."
-            )
+            raise Diverged(self.position)
         self.position += 1
         return [decode_fit(fit) for fits in record["fits"] for fit in fits]
 
@@ -459,6 +453,15 @@ class Journal:
             os.fsync(f.fileno())
         if fresh:
             _sync_directory(self.path)
+
+
+class Diverged(Exception):
+    """A resumed search asks for other candidates than the recorded batch holds
+    (another budget, another version of skhpo): it goes on by key (``lookup``)."""
+
+    def __init__(self, batch):
+        super().__init__(f"the search no longer follows batch {batch} of the record")
+        self.batch = batch
 
 
 def new_header(search, fit_data, seed):

@@ -160,6 +160,7 @@ class EvolutionarySearchCV(BaseStrategySearchCV):
         fit_timeout=None,
         scheduling="reproducible",
         max_pending=2,
+        initial_params=None,
     ):
         super().__init__(
             estimator,
@@ -179,6 +180,7 @@ class EvolutionarySearchCV(BaseStrategySearchCV):
             fit_timeout=fit_timeout,
             scheduling=scheduling,
             max_pending=max_pending,
+            initial_params=initial_params,
         )
         self.n_iter = n_iter
         self.strategy = strategy

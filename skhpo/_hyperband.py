@@ -400,6 +400,7 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         fit_timeout=None,
         scheduling="reproducible",
         max_pending=2,
+        initial_params=None,
     ):
         super().__init__(
             estimator,
@@ -419,6 +420,7 @@ class HyperbandSearchCV(BaseStrategySearchCV):
             fit_timeout=fit_timeout,
             scheduling=scheduling,
             max_pending=max_pending,
+            initial_params=initial_params,
         )
         self.resource = resource
         self.min_resources = min_resources
@@ -475,6 +477,14 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         brackets = self._brackets(run)
         self.max_resources_ = brackets[0].resources[-1]
         self.min_resources_ = min(bracket.resources[0] for bracket in brackets)
+        if run.initial is not None:
+            n_new = sum(bracket.n_candidates[0] for bracket in brackets)
+            if len(run.initial[1]) > n_new:
+                raise ValueError(
+                    f"initial_params holds {len(run.initial[1])} distinct "
+                    f"candidates, more than the {n_new} new candidates of the "
+                    f"{len(brackets)} brackets"
+                )
         sampler = self._make_optimizer(run.space, run.random_state)
         rng = np.random.RandomState(run.random_state.randint(_SEED_MAX))
         if self.resource == "n_samples":

@@ -38,6 +38,7 @@ from collections import deque
 
 import numpy as np
 
+from skhpo._checkpoint import Diverged
 from skhpo._optimizers.base import Fidelity
 from skhpo.utils._fixes import single_blas_thread
 
@@ -128,7 +129,9 @@ class AskTellLoop:
     shown in ``cv_results_`` (``partial_fit`` passes).
     """
 
-    def __init__(self, run, optimizer, budget, *, asynchronous, max_pending, trial):
+    def __init__(
+        self, run, optimizer, budget, *, asynchronous, max_pending, trial, initial=None
+    ):
         self.run = run
         self.optimizer = optimizer
         self.trial = trial
@@ -159,6 +162,12 @@ class AskTellLoop:
         self.batches = []
         self.journal_next = 0  # batches written to the checkpoint, in order
         self.exhausted = False
+        # Resuming: the search no longer follows the recorded batches (a larger
+        # budget asks in another order): recorded candidates are looked up by key.
+        self.diverged = False
+        self.initial = None  # the user's candidates, the first batch
+        if initial is not None:
+            self._enqueue(*initial)
 
     # -- the loop ------------------------------------------------------------------
     def run_loop(self):
@@ -217,8 +226,31 @@ class AskTellLoop:
         return [c.params for c in rows], fits, columns
 
     # -- asking --------------------------------------------------------------------
+    def _enqueue(self, X, params):
+        """The user's candidates (``initial_params``): handed to an optimizer that
+        proposes them itself (Hyperband starts its first bracket with them),
+        else evaluated as the first batch and told as outside information."""
+        if self.decoded is not None:
+            # A trial's parameters are the user's values, not their decoding.
+            keys = self.space.keys(X)
+            for x, p, key in zip(X, params, keys):
+                self.decoded.setdefault(x.tobytes(), (p, key))
+            if hasattr(self, "drawn"):
+                self.drawn.update(keys)
+        if not self.optimizer.enqueue(X):
+            self.initial = (X, params)
+
+    def _ask_initial(self):
+        X, params = self.initial
+        self.initial = None
+        batch = _Batch(len(self.batches))
+        self.batches.append(batch)
+        self._start(batch, self._add(batch, [None] * len(X), X, params))
+
     def _may_ask(self):
         run, scheduler = self.run, self.run.scheduler
+        if self.initial is not None:
+            return True
         return (
             not self.exhausted
             and self.n_distinct < self.budget
@@ -242,14 +274,23 @@ class AskTellLoop:
         return True
 
     def _ask(self):
+        if self.initial is not None:
+            self._ask_initial()
+            return
         space, optimizer = self.space, self.optimizer
         n = min(optimizer.next_batch_size(), self.budget - self.n_distinct)
         asked = self._recorded_ask(n)
+        if asked is not None:
+            # The recorded ask may be smaller: the last batch of a finished search,
+            # cut by its n_iter. A larger n_iter extends the search as it ran.
+            n = len(asked)
         with single_blas_thread():
             if asked is None:
                 ids, X = optimizer.ask_ids(n)
             else:  # resuming: the recorded answer, told instead of computed
                 ids, X = optimizer.replay_ids(n, asked)
+                if not np.array_equal(X, asked):
+                    self.diverged, asked = True, None
         self._drop_settled()
         if len(ids) == 0:  # it found nothing to propose after all
             return
@@ -260,7 +301,7 @@ class AskTellLoop:
             # Only candidates seen before: they cost no budget. An optimizer that
             # keeps repeating itself gets random unseen ones.
             if asked is not None:
-                self.run.journal.replay([])  # the batch's (empty) record
+                self._replay([])  # the batch's (empty) record
                 batch.recorded = True
             self.n_stale += 1
             if self.n_stale <= _MAX_REPEATS:
@@ -319,17 +360,22 @@ class AskTellLoop:
         return X
 
     def _recorded_ask(self, n):
-        """Resuming (reproducible mode): the points of the next recorded ask."""
+        """Resuming (reproducible mode): the points of the next recorded ask, if it
+        asked for at most ``n``."""
         journal = self.run.journal
-        if journal is None or self.asynchronous:
+        if journal is None or self.asynchronous or self.diverged:
             return None
         asked = journal.peek_asked()
-        return asked if asked is not None and len(asked) == n else None
+        return asked if asked is not None and len(asked) <= n else None
 
-    def _add(self, batch, ids, X):
-        """Register the rows of one ask; return the new (unseen) candidates."""
+    def _add(self, batch, ids, X, params=None):
+        """Register the rows of one ask; return the new (unseen) candidates.
+
+        ``params``: the candidates' parameters, when not the decoding of ``X``.
+        """
         new = []
-        params, keys = self._decode_keys(X)
+        decoded, keys = self._decode_keys(X)
+        params = decoded if params is None else params
         for i, x, p, key in zip(ids, X, params, keys):
             fidelity = None if i is None else self.optimizer.fidelity(i)
             if fidelity is not None:
@@ -367,13 +413,7 @@ class AskTellLoop:
                 )
             candidate.progress = (k, len(new))  # for scikit-learn's verbose output
         keys = [c.key for c in new]
-        recorded = None
-        if run.journal is not None:
-            recorded = (
-                run.journal.lookup(keys)
-                if self.asynchronous
-                else run.journal.replay(keys)
-            )
+        recorded = None if run.journal is None else self._replay(keys)
         n_splits = len(run.splits)
         if recorded is not None:
             batch.recorded = True
@@ -395,6 +435,20 @@ class AskTellLoop:
                     self.queue.append((candidate, k))
             if candidate.n_left == 0:
                 self._complete(candidate)
+
+    def _replay(self, keys):
+        """The recorded fits of the candidates ``keys`` of a new batch, or None.
+
+        In order while the search follows the recorded batches; by key once it
+        does not (asynchronous mode, or a budget that asks in another order).
+        """
+        journal = self.run.journal
+        if not (self.asynchronous or self.diverged):
+            try:
+                return journal.replay(keys)
+            except Diverged:
+                self.diverged = True
+        return journal.lookup(keys) if keys else None
 
     def _submit(self, candidate, split):
         parameters, model = candidate.params, None

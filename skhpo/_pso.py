@@ -138,6 +138,7 @@ class PSOSearchCV(BaseStrategySearchCV):
         fit_timeout=None,
         scheduling="reproducible",
         max_pending=2,
+        initial_params=None,
     ):
         super().__init__(
             estimator,
@@ -157,6 +158,7 @@ class PSOSearchCV(BaseStrategySearchCV):
             fit_timeout=fit_timeout,
             scheduling=scheduling,
             max_pending=max_pending,
+            initial_params=initial_params,
         )
         self.n_iter = n_iter
         self.n_particles = n_particles

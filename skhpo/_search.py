@@ -87,6 +87,7 @@ class BaseStrategySearchCV(BaseSearchCV):
         "fit_timeout": [Interval(Real, 0, None, closed="neither"), None],
         "scheduling": [StrOptions({"reproducible", "asynchronous"})],
         "max_pending": [Interval(Integral, 0, None, closed="left")],
+        "initial_params": [list, None],
     }
 
     @abstractmethod
@@ -110,6 +111,7 @@ class BaseStrategySearchCV(BaseSearchCV):
         fit_timeout=None,
         scheduling="reproducible",
         max_pending=2,
+        initial_params=None,
     ):
         super().__init__(
             estimator=estimator,
@@ -130,6 +132,7 @@ class BaseStrategySearchCV(BaseSearchCV):
         self.fit_timeout = fit_timeout
         self.scheduling = scheduling
         self.max_pending = max_pending
+        self.initial_params = initial_params
 
     @fit_context(
         # the wrapped estimator is validated by its own fit
@@ -174,6 +177,7 @@ class BaseStrategySearchCV(BaseSearchCV):
         space = self._check_input_parameters(
             X=X, y=y, split_params=routed.splitter.split
         )
+        initial = self._check_initial_params(space)
         self.n_splits_ = cv.get_n_splits(X, y, **routed.splitter.split)
         # Every candidate is scored on these very splits, even with a randomized
         # splitter: the folds are frozen for the whole search.
@@ -201,6 +205,7 @@ class BaseStrategySearchCV(BaseSearchCV):
         to_fit = self._estimator_to_fit(base_estimator, y)
         data = _FitData(X, y, params, splits, to_fit, fit_kwargs, scorers)
         run = _SearchRun(self, data, space, root_ctx)
+        run.initial = initial
         try:
             self._search(run)
             out = run.finish()
@@ -305,6 +310,39 @@ class BaseStrategySearchCV(BaseSearchCV):
                 )
         return space
 
+    def _check_initial_params(self, space):
+        """``initial_params`` as ``(points (k, n_dims), list of k dicts)``, or None.
+
+        Every dict must set each parameter of one dict of ``param_distributions``
+        to a value of its space; a budget they do not fit in is an error too
+        (``_initial_budget``).
+        """
+        if self.initial_params is None or not len(self.initial_params):
+            return None
+        params = list(self.initial_params)
+        try:
+            X = space.encode(params)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(
+                f"initial_params: {str(exc).replace('param_distributions: ', '')}"
+            ) from None
+        # A candidate given twice is evaluated once.
+        first = {}
+        for row, key in enumerate(space.keys(X)):
+            first.setdefault(key, row)
+        rows = list(first.values())
+        budget = self._initial_budget()
+        if budget is not None and len(rows) > budget:
+            raise ValueError(
+                f"initial_params holds {len(rows)} distinct candidates, more than "
+                f"the n_iter={budget} the search evaluates"
+            )
+        return X[rows], [dict(params[row]) for row in rows]
+
+    def _initial_budget(self):
+        """How many candidates ``initial_params`` may hold (None: checked later)."""
+        return getattr(self, "n_iter", None)
+
     # -- the engine -----------------------------------------------------------------
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
         """Not used: skhpo's ``fit`` runs its own loop (``_search``).
@@ -338,6 +376,7 @@ class BaseStrategySearchCV(BaseSearchCV):
             asynchronous=self.scheduling == "asynchronous",
             max_pending=self.max_pending,
             trial=trial,
+            initial=run.initial,
         )
         loop.run_loop()
         run.add_results(*loop.results())
@@ -431,6 +470,7 @@ class _SearchRun:
         self.data = data
         self.space = space
         self.journal = None
+        self.initial = None  # initial_params: (points, dicts), evaluated first
         if search.checkpoint is None:
             self.random_state = check_random_state(search.random_state)
         else:

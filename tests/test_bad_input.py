@@ -646,3 +646,38 @@ def test_regression_targets_with_nan_are_the_estimators_business(SearchCV, data)
     search = make_search(SearchCV, DummyRegressor(), {"constant": Real(0, 1)})
     with pytest.raises(ValueError, match="contains NaN"):
         search.set_params(error_score="raise").fit(X, y)
+
+
+# -- initial_params -------------------------------------------------------------------
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+@pytest.mark.parametrize(
+    "initial, error, match",
+    [
+        (
+            [{"a": 2.0}],
+            ValueError,
+            r"^initial_params: param_distributions\['a'\]: 2.0 of candidate 0 is not",
+        ),
+        ([{"a": 0.5}, {"b": 0.5}], ValueError, r"^initial_params: candidate 1 has"),
+        ([{"a": 0.5}, {}], ValueError, r"^initial_params: candidate 1 .* lacks"),
+        ([{"a": 0.5}, 0.5], TypeError, r"^initial_params: candidate 1 must be a dict"),
+        ([{"a": "x"}], ValueError, r"^initial_params: .*'x' of candidate 0 is not"),
+        ({"a": 0.5}, ValueError, r"'initial_params' parameter of \w+SearchCV must be"),
+    ],
+)
+def test_bad_initial_params(SearchCV, initial, error, match, data):
+    raises_before_any_fit(SearchCV, data, error, match, initial_params=initial)
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_more_initial_params_than_the_budget(SearchCV, data):
+    initial = [{"a": a} for a in np.linspace(0.0, 1.0, 41)]
+    initial += initial[:5]  # the same candidates twice count once
+    raises_before_any_fit(
+        SearchCV,
+        data,
+        ValueError,
+        r"^initial_params holds 41 distinct candidates, more than the",
+        initial_params=initial,
+        **{budget_name(SearchCV): 1},
+    )

@@ -122,6 +122,23 @@ def test_resume_gives_the_uninterrupted_results_without_refitting(
 
 
 @pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_resume_with_initial_params(SearchCV, data, tmp_path):
+    X, y = data
+    initial = [{"a": 0.3, "b": 0.7}, {"a": 0.9, "b": 0.1}]
+    path = tmp_path / "search.jsonl"
+    first = _search(SearchCV, checkpoint=path, initial_params=initial).fit(X, y)
+    for kept in (1, 2):
+        path_k = tmp_path / f"kept{kept}.jsonl"
+        path_k.write_bytes(path.read_bytes())
+        _keep_batches(path_k, kept)
+        resumed = _search(SearchCV, checkpoint=path_k, initial_params=initial)
+        assert_same_results(first.cv_results_, resumed.fit(X, y).cv_results_, False)
+    # Other initial_params are another search.
+    with pytest.raises(CheckpointMismatch, match="initial_params"):
+        _search(SearchCV, checkpoint=path, initial_params=initial[:1]).fit(X, y)
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
 def test_each_batch_is_on_disk_before_the_next_starts(SearchCV, data, tmp_path):
     # With max_pending=0 a batch is proposed only once every earlier one is told,
     # and a batch is written as soon as it is told.
@@ -291,19 +308,24 @@ def test_a_corrupted_record_raises(data, tmp_path):
     assert path.read_bytes() == before
 
 
-def test_a_diverging_search_raises(data, tmp_path):
+def test_a_search_that_leaves_the_record_reads_it_back_by_key(data, tmp_path):
+    # A batch record that no longer matches what the search asks (here: altered
+    # by hand; in practice another budget or another version of skhpo): from
+    # there on the recorded candidates are looked up by key, nothing is refitted.
     X, y = data
     path = tmp_path / "search.jsonl"
-    _search(BayesSearchCV, checkpoint=path).fit(X, y)
+    first = _search(BayesSearchCV, checkpoint=path).fit(X, y)
     lines = _lines(path)
     record = json.loads(lines[2])
     record["keys"][0][1] = 0.123456789
     lines[2] = json.dumps(record).encode()
     path.write_bytes(b"\n".join(lines) + b"\n")
-    before = path.read_bytes()
-    with pytest.raises(ValueError, match="batch 1 of this search differs"):
-        _search(BayesSearchCV, checkpoint=path).fit(X, y)
-    assert path.read_bytes() == before
+    CountingQuadratic.n_fits = 0
+    resumed = _search(BayesSearchCV, checkpoint=path).fit(X, y)
+    # The altered batch's candidate is fitted again (its single-fit lines are
+    # gone too), then the refit; the later batches are read back by key.
+    assert CountingQuadratic.n_fits == 2 + 1
+    assert_same_results(first.cv_results_, resumed.cv_results_, times=False)
 
 
 @pytest.mark.parametrize("SearchCV", SEARCHES)
@@ -398,15 +420,43 @@ def test_a_larger_n_iter_extends_a_finished_search(data, tmp_path):
     assert_same_results(longer.cv_results_, extended.cv_results_, times=False)
 
 
-def test_a_budget_that_cuts_batches_elsewhere_raises(data, tmp_path):
-    # 6 candidates in generations of 4: the second generation was cut to 2.
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_a_larger_budget_continues_a_finished_search_without_refitting(
+    SearchCV, data, tmp_path
+):
+    # The first run's last batch may be cut by its budget (6 candidates in
+    # generations or swarms of 4): the continued search replays it as it was, and
+    # goes on from there. Hyperband's brackets run side by side, so one more
+    # bracket changes the order of the trials: the recorded ones are read back by
+    # key. Either way every candidate of the first run is in the continued one,
+    # with its scores, and was fitted once.
     X, y = data
     path = tmp_path / "search.jsonl"
-    _search(EvolutionarySearchCV, checkpoint=path, n_iter=6).fit(X, y)
-    before = path.read_bytes()
-    with pytest.raises(ValueError, match="batch 1 of this search differs"):
-        _search(EvolutionarySearchCV, checkpoint=path, n_iter=8).fit(X, y)
-    assert path.read_bytes() == before
+    first = _search(SearchCV, checkpoint=path, n_iter=6).fit(X, y)
+    CountingQuadratic.n_fits = 0
+    more = _search(SearchCV, checkpoint=path, n_iter=14).fit(X, y)
+    n_first = len(first.cv_results_["params"])
+    n_more = len(more.cv_results_["params"])
+    assert n_more > n_first
+    # Only the new candidates are fitted (two splits each), then the refit.
+    assert CountingQuadratic.n_fits == 2 * (n_more - n_first) + 1
+
+    def rows(results):
+        resources = results.get("n_resources", [None] * len(results["params"]))
+        return {
+            (repr(params), resource): (split0, split1)
+            for params, resource, split0, split1 in zip(
+                results["params"],
+                resources,
+                results["split0_test_score"],
+                results["split1_test_score"],
+            )
+        }
+
+    before, after = rows(first.cv_results_), rows(more.cv_results_)
+    assert {key: after.get(key) for key in before} == before
+    if SearchCV is not HyperbandSearchCV:  # the same rows, first, in order
+        assert more.cv_results_["params"][:n_first] == first.cv_results_["params"]
 
 
 @pytest.mark.parametrize("SearchCV", [BayesSearchCV, EvolutionarySearchCV])

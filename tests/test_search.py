@@ -30,7 +30,7 @@ from sklearn.svm import SVC
 from sklearn.utils.estimator_checks import check_param_validation
 
 from skhpo import BayesSearchCV, HyperbandSearchCV
-from skhpo.space import Categorical, Integer, Real
+from skhpo.space import Categorical, Integer, Real, SearchSpace
 from skhpo.utils._testing import (
     SEARCHES,
     FailFirstFits,
@@ -716,3 +716,61 @@ def test_asynchronous_error_score_raise_propagates(SearchCV, small_data):
         pytest.raises(ValueError, match="fails here on purpose"),
     ):
         search.fit(*small_data)
+
+
+# -- initial_params -------------------------------------------------------------------
+INITIAL = [
+    {"a": 0.3, "c": 2, "d": None, "b": 0.7},
+    {"a": 0.123456789, "c": 5, "d": ("tuple",), "b": 0.25},
+    {"a": 0.3, "c": 2, "d": None, "b": 0.7},  # the first again: evaluated once
+]
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_initial_params_are_evaluated_first_and_taught(SearchCV, small_data):
+    # The user's candidates are the first rows of cv_results_, with the values
+    # given (not their round trip through the unit cube), on every split; they
+    # count in n_iter, and the strategy learns from them as from its own.
+    search = make_search(
+        SearchCV, param_distributions=MIXED_SPACE, initial_params=INITIAL, n_iter=12
+    )
+    optimizers, make = [], search._make_optimizer
+
+    def spy(space, random_state):
+        optimizers.append(make(space, random_state))
+        return optimizers[-1]
+
+    search._make_optimizer = spy
+    results = search.fit(*small_data).cv_results_
+    assert _params_equal(results["params"][:2], INITIAL[:2])
+    again = [_params_equal([p], INITIAL[:1]) for p in results["params"][2:]]
+    for k in range(search.n_splits_):
+        assert np.isfinite(results[f"split{k}_test_score"][:2]).all()
+    if SearchCV is HyperbandSearchCV:
+        # They start the first bracket: its first rung, with the least resource.
+        assert (results["bracket"][:2] == results["bracket"].max()).all()
+        assert (results["n_resources"][:2] == results["n_resources"].min()).all()
+        # Evaluated again only when promoted, with more resources.
+        assert (results["n_resources"][2:][again] > results["n_resources"][0]).all()
+    else:
+        assert len(results["params"]) == 12
+        assert (results["iter"][:2] == 0).all()
+        assert not any(again)
+    # Told to the strategy (Hyperband: to the sampler of its new candidates).
+    points = search._check_initial_params(SearchSpace(MIXED_SPACE))[0]
+    for x in points:
+        assert np.isclose(optimizers[0].X_, x).all(axis=1).any()
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_initial_params_do_not_depend_on_n_jobs(SearchCV, small_data):
+    serial, parallel = (
+        make_search(
+            SearchCV, param_distributions=MIXED_SPACE, initial_params=INITIAL, n_jobs=n
+        ).fit(*small_data)
+        for n in (1, 2)
+    )
+    assert _params_equal(serial.cv_results_["params"], parallel.cv_results_["params"])
+    assert_allclose(
+        serial.cv_results_["mean_test_score"], parallel.cv_results_["mean_test_score"]
+    )

@@ -192,8 +192,10 @@ class Optimizer:
         The state is left as asking would leave it, so the optimizer goes on as
         the interrupted run did. An algorithm whose proposals are expensive (the
         Gaussian process) restores it in :meth:`_replay` without computing them;
-        the others, whose asks cost microseconds, ask again, and the recorded
-        points must be what they propose.
+        the others, whose asks cost microseconds, ask again and return what they
+        propose: points other than the recorded ones tell the caller that this
+        run no longer follows the recorded one (another budget, another version
+        of the algorithm).
         """
         X = np.asarray(X, dtype=float).reshape(int(n), self.n_dims)
         if not self.can_ask():
@@ -203,13 +205,7 @@ class Optimizer:
             )
         if self._replay(int(n), X):
             return self._register(X)
-        ids, asked = self.ask_ids(n)
-        if not np.array_equal(asked, X):
-            raise ValueError(
-                f"{type(self).__name__} proposes other points than the recorded "
-                f"ones: the record comes from another version of the algorithm"
-            )
-        return ids, asked
+        return self.ask_ids(n)
 
     def _replay(self, n: int, X: np.ndarray) -> bool:
         """Restore the state ``ask(n)`` answering ``X`` leaves, without computing
@@ -258,6 +254,16 @@ class Optimizer:
         """The points asked with :meth:`ask_ids` and not told yet, (m, n_dims)."""
         rows = [batch.X[row] for batch, row in self._pending.values()]
         return np.array(rows, dtype=float).reshape(-1, self.n_dims)
+
+    def enqueue(self, X) -> bool:
+        """Take points ``X`` (k, n_dims) to propose before any of its own.
+
+        False, the default: the caller evaluates them itself and tells their
+        losses as outside information (``tell``). An algorithm with a place for
+        them among its own proposals (Hyperband's first rungs) keeps them and
+        returns True.
+        """
+        return False
 
     def fidelity(self, i: int) -> Fidelity | None:
         """How point ``i`` (an id of :meth:`ask_ids`, not told yet) is evaluated.

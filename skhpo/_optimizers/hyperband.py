@@ -450,6 +450,14 @@ class Hyperband(Optimizer):
         X = np.array(rows, dtype=float).reshape(-1, self.n_dims)
         return np.array(ids, dtype=np.int64), X
 
+    def enqueue(self, X) -> bool:
+        """The first new candidates of the brackets, before any the sampler
+        draws: a user's candidates go through the rungs as the others do."""
+        for x in np.asarray(X, dtype=float).reshape(-1, self.n_dims):
+            self._configs.append(x)
+            self._drawn.append(len(self._configs) - 1)
+        return True
+
     def fidelity(self, i: int) -> Fidelity:
         return self._fidelity[i]
 

@@ -80,8 +80,9 @@ checkpoint : str or path-like, default=None
     the recorded candidates are read back instead of being fitted again, and the
     final ``cv_results_`` are those of an uninterrupted run. A file written for
     anything else raises a ``ValueError`` and is left untouched. ``n_jobs``,
-    ``verbose``, ``pre_dispatch`` and ``max_time`` may change between the runs.
-    See :ref:`long_searches`.
+    ``verbose``, ``pre_dispatch`` and ``max_time`` may change between the runs,
+    and a larger budget (``n_iter``, ``n_brackets``) continues a finished search
+    without fitting again what it fitted. See :ref:`long_searches`.
 
 fit_timeout : float, default=None
     Seconds one fit (one candidate on one CV split) may run. A longer fit is
@@ -111,6 +112,17 @@ max_pending : int, default=2
     once. A larger value keeps more workers busy, at some cost in what each
     proposal knows; on a cluster, prefer ``scheduling="asynchronous"``. ``0``
     proposes each batch only once every earlier one is finished.
+
+initial_params : list of dict, default=None
+    Candidates to evaluate first, before any the strategy proposes (optuna's
+    enqueued trials): known good settings, the estimator's defaults, the best of
+    an earlier search. Each dict sets every parameter of one dict of
+    ``param_distributions`` to a value of its space; they are checked before
+    any fit. They are the first rows of ``cv_results_``, with the values given,
+    count in the budget, and the strategy learns from their results as from its
+    own (Hyperband starts its first bracket with them, so they go through its
+    rungs as the others do). A candidate given twice is evaluated once. See
+    :ref:`long_searches`.
 """,
     "shared_attributes": """
 best_estimator_ : estimator
