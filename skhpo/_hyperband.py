@@ -429,6 +429,10 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         self.n_brackets = n_brackets
         self.sampler = sampler
 
+    # Its candidates are evaluated with several resources: a cv_results_ of full
+    # evaluations alone would not say where in the brackets they belong.
+    _starts_from_results = False
+
     def _make_optimizer(self, space, random_state):
         """The sampler of the new candidates of each bracket."""
         if self.sampler == "random":

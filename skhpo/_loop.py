@@ -226,10 +226,11 @@ class AskTellLoop:
         return [c.params for c in rows], fits, columns
 
     # -- asking --------------------------------------------------------------------
-    def _enqueue(self, X, params):
+    def _enqueue(self, X, params, fits=None):
         """The user's candidates (``initial_params``): handed to an optimizer that
         proposes them itself (Hyperband starts its first bracket with them),
-        else evaluated as the first batch and told as outside information."""
+        else evaluated as the first batch and told as outside information.
+        ``fits``: their known results (an earlier search's), used as they are."""
         if self.decoded is not None:
             # A trial's parameters are the user's values, not their decoding.
             keys = self.space.keys(X)
@@ -237,15 +238,26 @@ class AskTellLoop:
                 self.decoded.setdefault(x.tobytes(), (p, key))
             if hasattr(self, "drawn"):
                 self.drawn.update(keys)
-        if not self.optimizer.enqueue(X):
-            self.initial = (X, params)
+        if fits is not None or not self.optimizer.enqueue(X):
+            self.initial = (X, params, fits)
 
     def _ask_initial(self):
-        X, params = self.initial
+        X, params, fits = self.initial
         self.initial = None
         batch = _Batch(len(self.batches))
         self.batches.append(batch)
-        self._start(batch, self._add(batch, [None] * len(X), X, params))
+        new = self._add(batch, [None] * len(X), X, params)
+        if fits is None:
+            self._start(batch, new)
+            return
+        # Known results: nothing to fit. (Resuming, the checkpoint's record of
+        # this batch is the same: it is read, so that the next ones line up.)
+        self.n_distinct += len(new)
+        if self.run.journal is not None and self._replay([c.key for c in new]):
+            batch.recorded = True
+        for candidate, candidate_fits in zip(new, fits):
+            candidate.fits = candidate_fits
+            self._complete(candidate)
 
     def _may_ask(self):
         run, scheduler = self.run, self.run.scheduler

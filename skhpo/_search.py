@@ -87,7 +87,7 @@ class BaseStrategySearchCV(BaseSearchCV):
         "fit_timeout": [Interval(Real, 0, None, closed="neither"), None],
         "scheduling": [StrOptions({"reproducible", "asynchronous"})],
         "max_pending": [Interval(Integral, 0, None, closed="left")],
-        "initial_params": [list, None],
+        "initial_params": [list, dict, None],
     }
 
     @abstractmethod
@@ -177,7 +177,6 @@ class BaseStrategySearchCV(BaseSearchCV):
         space = self._check_input_parameters(
             X=X, y=y, split_params=routed.splitter.split
         )
-        initial = self._check_initial_params(space)
         self.n_splits_ = cv.get_n_splits(X, y, **routed.splitter.split)
         # Every candidate is scored on these very splits, even with a randomized
         # splitter: the folds are frozen for the whole search.
@@ -187,6 +186,7 @@ class BaseStrategySearchCV(BaseSearchCV):
                 f"cv.split and cv.get_n_splits return inconsistent results. "
                 f"Expected {self.n_splits_} splits, got {len(splits)}"
             )
+        initial = self._check_initial_params(space, scorers, splits)
         base_estimator = clone(self.estimator)
         fit_kwargs = {
             "scorer": scorers,
@@ -310,23 +310,40 @@ class BaseStrategySearchCV(BaseSearchCV):
                 )
         return space
 
-    def _check_initial_params(self, space):
-        """``initial_params`` as ``(points (k, n_dims), list of k dicts)``, or None.
+    # Whether initial_params may be a cv_results_ (Hyperband: no, see its class).
+    _starts_from_results = True
 
-        Every dict must set each parameter of one dict of ``param_distributions``
-        to a value of its space; a budget they do not fit in is an error too
-        (``_initial_budget``).
+    def _check_initial_params(self, space, scorers, splits):
+        """``initial_params`` as ``(points (k, n_dims), k dicts, fits)``, or None.
+
+        A list: dicts that must each set every parameter of one dict of
+        ``param_distributions`` to a value of its space. A dict: the
+        ``cv_results_`` of an earlier search on the same splits, whose candidates
+        come with their results (``fits``: per candidate, one ``_fit_and_score``
+        result per split, read from its columns; None for a list). A budget they
+        do not fit in is an error too (``_initial_budget``).
         """
-        if self.initial_params is None or not len(self.initial_params):
+        initial = self.initial_params
+        if initial is None or not len(initial):
             return None
-        params = list(self.initial_params)
+        fits = None
+        if isinstance(initial, dict):
+            if not self._starts_from_results:
+                raise ValueError(
+                    f"initial_params: {type(self).__name__} takes a list of "
+                    f"candidates, not the cv_results_ of a search; continue a "
+                    f"search with its checkpoint instead (see long_searches)"
+                )
+            params, fits = _read_results(initial, scorers, splits, self)
+        else:
+            params = list(initial)
         try:
             X = space.encode(params)
         except (TypeError, ValueError) as exc:
             raise type(exc)(
                 f"initial_params: {str(exc).replace('param_distributions: ', '')}"
             ) from None
-        # A candidate given twice is evaluated once.
+        # A candidate given twice is evaluated once (the first one's results).
         first = {}
         for row, key in enumerate(space.keys(X)):
             first.setdefault(key, row)
@@ -337,7 +354,11 @@ class BaseStrategySearchCV(BaseSearchCV):
                 f"initial_params holds {len(rows)} distinct candidates, more than "
                 f"the n_iter={budget} the search evaluates"
             )
-        return X[rows], [dict(params[row]) for row in rows]
+        return (
+            X[rows],
+            [dict(params[row]) for row in rows],
+            None if fits is None else [fits[row] for row in rows],
+        )
 
     def _initial_budget(self):
         """How many candidates ``initial_params`` may hold (None: checked later)."""
@@ -682,6 +703,69 @@ class _SearchRun:
 
     def close(self):
         self.scheduler.close()
+
+
+def _read_results(results, scorers, splits, search):
+    """The candidates of a ``cv_results_`` and their fits, one per split.
+
+    The columns must be those this search would write: one ``split<k>_test_<m>``
+    per split ``k`` of ``splits`` and metric ``m`` of ``scorers`` (``score`` for a
+    single one), and the train scores with ``return_train_score``. A Hyperband's
+    rows evaluated with less than its largest resource are left out. Each fit
+    gets the candidate's mean fit and score times.
+    """
+    if "params" not in results:
+        raise ValueError(
+            "initial_params: a dict must be the cv_results_ of a search, with its "
+            "'params' column"
+        )
+    template = error_scores(scorers, np.nan)
+    metrics = list(template) if isinstance(template, dict) else ["score"]
+    kinds = ["test", "train"] if search.return_train_score else ["test"]
+    n_splits = len(splits)
+    missing = [
+        f"split{k}_{kind}_{m}"
+        for kind in kinds
+        for m in metrics
+        for k in range(n_splits)
+        if f"split{k}_{kind}_{m}" not in results
+    ]
+    if missing or f"split{n_splits}_test_{metrics[0]}" in results:
+        what = f"no column {missing[0]!r}" if missing else "more splits"
+        raise ValueError(
+            f"initial_params: these cv_results_ do not hold the scores of "
+            f"{n_splits} CV splits for scoring {metrics}"
+            f"{' with train scores' if len(kinds) > 1 else ''} ({what}): they "
+            f"come from a search with other cv, scoring or return_train_score"
+        )
+    rows = range(len(results["params"]))
+    if "n_resources" in results:  # Hyperband: its full evaluations only
+        resources = np.asarray(results["n_resources"], dtype=float)
+        rows = np.flatnonzero(resources == resources.max())
+
+    def scores(kind, row, k):
+        values = {m: float(results[f"split{k}_{kind}_{m}"][row]) for m in metrics}
+        return values if isinstance(template, dict) else values["score"]
+
+    params, fits = [], []
+    for row in rows:
+        params.append(results["params"][row])
+        fit_time = float(results.get("mean_fit_time", [0.0] * (row + 1))[row])
+        score_time = float(results.get("mean_score_time", [0.0] * (row + 1))[row])
+        candidate = []
+        for k, (_, test) in enumerate(splits):
+            fit = {
+                "test_scores": scores("test", row, k),
+                "n_test_samples": len(test),
+                "fit_time": fit_time,
+                "score_time": score_time,
+                "fit_error": None,
+            }
+            if search.return_train_score:
+                fit["train_scores"] = scores("train", row, k)
+            candidate.append(fit)
+        fits.append(candidate)
+    return params, fits
 
 
 def _score_of(test_scores, metric):

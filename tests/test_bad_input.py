@@ -662,7 +662,8 @@ def test_regression_targets_with_nan_are_the_estimators_business(SearchCV, data)
         ([{"a": 0.5}, {}], ValueError, r"^initial_params: candidate 1 .* lacks"),
         ([{"a": 0.5}, 0.5], TypeError, r"^initial_params: candidate 1 must be a dict"),
         ([{"a": "x"}], ValueError, r"^initial_params: .*'x' of candidate 0 is not"),
-        ({"a": 0.5}, ValueError, r"'initial_params' parameter of \w+SearchCV must be"),
+        ({"a": 0.5}, ValueError, r"^initial_params: (a dict must be|\w+ takes a list)"),
+        (0.5, ValueError, r"'initial_params' parameter of \w+SearchCV must be"),
     ],
 )
 def test_bad_initial_params(SearchCV, initial, error, match, data):

@@ -757,7 +757,7 @@ def test_initial_params_are_evaluated_first_and_taught(SearchCV, small_data):
         assert (results["iter"][:2] == 0).all()
         assert not any(again)
     # Told to the strategy (Hyperband: to the sampler of its new candidates).
-    points = search._check_initial_params(SearchSpace(MIXED_SPACE))[0]
+    points = search._check_initial_params(SearchSpace(MIXED_SPACE), None, [])[0]
     for x in points:
         assert np.isclose(optimizers[0].X_, x).all(axis=1).any()
 
@@ -773,4 +773,81 @@ def test_initial_params_do_not_depend_on_n_jobs(SearchCV, small_data):
     assert _params_equal(serial.cv_results_["params"], parallel.cv_results_["params"])
     assert_allclose(
         serial.cv_results_["mean_test_score"], parallel.cv_results_["mean_test_score"]
+    )
+
+
+N_ITER_SEARCHES = [S for S in SEARCHES if S is not HyperbandSearchCV]
+
+
+@pytest.mark.parametrize("SearchCV", N_ITER_SEARCHES)
+@pytest.mark.parametrize("scoring", [None, ("accuracy", "balanced_accuracy")])
+def test_a_search_continues_from_cv_results_without_refitting(
+    SearchCV, scoring, small_data
+):
+    # initial_params=search.cv_results_: its candidates are the first rows, with
+    # their scores, told to the strategy; only the new ones are fitted.
+    refit = "accuracy" if scoring else True
+    space = {"a": Real(0.0, 1.0), "b": Real(0.0, 1.0)}
+    first = make_search(
+        SearchCV, FitCounter(), space, n_iter=6, scoring=scoring, refit=refit
+    ).fit(*small_data)
+    FitCounter.n_fits = 0
+    more = make_search(
+        SearchCV,
+        FitCounter(),
+        space,
+        n_iter=10,
+        scoring=scoring,
+        refit=refit,
+        initial_params=first.cv_results_,
+    ).fit(*small_data)
+    assert FitCounter.n_fits == 4 * more.n_splits_ + 1  # 4 new candidates, refit
+    head, before = more.cv_results_, first.cv_results_
+    assert _params_equal(head["params"][:6], before["params"])
+    for key in before:
+        if key.startswith("split") or key.startswith("mean_test"):
+            assert_allclose(head[key][:6], before[key], err_msg=key)
+    assert (head["iter"][:6] == 0).all() and len(head["params"]) == 10
+    assert more.best_score_ >= first.best_score_
+
+
+@pytest.mark.parametrize("SearchCV", N_ITER_SEARCHES)
+def test_cv_results_of_another_cv_or_scoring_are_rejected(SearchCV, small_data):
+    first = make_search(SearchCV, n_iter=4).fit(*small_data)
+    for params, match in [
+        ({"cv": 3}, r"scores of 3 CV splits .* \(no column 'split2_test_score'\)"),
+        ({"scoring": ["accuracy"], "refit": "accuracy"}, r"'split0_test_accuracy'"),
+        ({"return_train_score": True}, r"with train scores"),
+        ({"cv": 1 + 1, "n_iter": 2}, r"holds 4 distinct candidates, more than"),
+    ]:
+        FitCounter.n_fits = 0
+        search = make_search(
+            SearchCV, FitCounter(), initial_params=first.cv_results_, **params
+        )
+        with pytest.raises(ValueError, match=match):
+            search.fit(*small_data)
+        assert FitCounter.n_fits == 0
+    bad = {"mean_test_score": first.cv_results_["mean_test_score"]}
+    with pytest.raises(ValueError, match="'params' column"):
+        make_search(SearchCV, initial_params=bad).fit(*small_data)
+
+
+def test_hyperband_takes_no_cv_results(small_data):
+    first = make_search(BayesSearchCV, n_iter=4).fit(*small_data)
+    search = make_search(HyperbandSearchCV, initial_params=first.cv_results_)
+    with pytest.raises(ValueError, match="not the cv_results_ of a search"):
+        search.fit(*small_data)
+
+
+def test_bayes_continues_from_a_hyperband_s_full_evaluations(small_data):
+    hyperband = make_search(HyperbandSearchCV, n_iter=8).fit(*small_data)
+    results = hyperband.cv_results_
+    full = np.flatnonzero(results["n_resources"] == results["n_resources"].max())
+    FitCounter.n_fits = 0
+    bayes = make_search(
+        BayesSearchCV, FitCounter(), n_iter=len(full) + 2, initial_params=results
+    ).fit(*small_data)
+    assert FitCounter.n_fits == 2 * bayes.n_splits_ + 1
+    assert _params_equal(
+        bayes.cv_results_["params"][: len(full)], [results["params"][i] for i in full]
     )

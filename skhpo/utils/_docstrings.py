@@ -113,7 +113,7 @@ max_pending : int, default=2
     proposal knows; on a cluster, prefer ``scheduling="asynchronous"``. ``0``
     proposes each batch only once every earlier one is finished.
 
-initial_params : list of dict, default=None
+initial_params : list of dict or dict, default=None
     Candidates to evaluate first, before any the strategy proposes (optuna's
     enqueued trials): known good settings, the estimator's defaults, the best of
     an earlier search. Each dict sets every parameter of one dict of
@@ -121,8 +121,11 @@ initial_params : list of dict, default=None
     any fit. They are the first rows of ``cv_results_``, with the values given,
     count in the budget, and the strategy learns from their results as from its
     own (Hyperband starts its first bracket with them, so they go through its
-    rungs as the others do). A candidate given twice is evaluated once. See
-    :ref:`long_searches`.
+    rungs as the others do). A candidate given twice is evaluated once. The
+    ``cv_results_`` of an earlier search on the same data, ``cv`` and
+    ``scoring`` continue that search: its candidates and their scores are taken
+    as they are, without fitting anything again (not for Hyperband, which
+    continues through its ``checkpoint``). See :ref:`long_searches`.
 """,
     "shared_attributes": """
 best_estimator_ : estimator
