@@ -21,6 +21,10 @@ that multiplies the fit's duration (1 to 27, ``factor=3``).
 Usage::
 
     PYTHONPATH=. python benchmarks/bench_simulation.py      # a few minutes
+    PYTHONPATH=. python benchmarks/bench_simulation.py --only-clock --seeds 2
+
+The last experiment charges BayesSearchCV's own time (its ask and tell, timed for
+real) to the simulated clock: do 64 workers wait for the Gaussian process?
 
 Writes ``results/simulation_<date>.{json,md}`` (or ``--out DIR``).
 """
@@ -61,8 +65,9 @@ def branin(x1, x2):
 class SimScheduler:
     """The Scheduler's interface on a simulated clock."""
 
-    def __init__(self, n_workers, seed):
+    def __init__(self, n_workers, seed, time_scale=1.0):
         self.n_workers = n_workers
+        self.time_scale = time_scale  # the median fit, in (simulated) seconds
         self.rng = np.random.RandomState(seed)
         self.clock = 0.0
         self.heap = []
@@ -82,7 +87,7 @@ class SimScheduler:
     def submit(self, task_id, params, split, resource=1.0):
         # Candidate-dependent median (log-normal in "slow"), heavy-tailed noise.
         median = np.exp(1.5 * (params["slow"] - 0.5))
-        duration = resource * median * self.rng.lognormal(0.0, 1.0)
+        duration = self.time_scale * resource * median * self.rng.lognormal(0.0, 1.0)
         score = -branin(params["x1"], params["x2"]) + self.rng.normal(0, 1.0)
         fit = {
             "fit_error": None,
@@ -107,16 +112,18 @@ class SimScheduler:
         if not self.heap:
             return []
         finish, _, task_id, fit = heapq.heappop(self.heap)
-        self.clock = finish
+        # It may have finished while the main thread was busy (the optimizer's
+        # own time, when it is charged to the clock).
+        self.clock = max(self.clock, finish)
         return [Outcome(task_id, "ok", fit)]
 
 
 class SimRun:
     """What the loop needs of a search's run, with the simulated scheduler."""
 
-    def __init__(self, space, n_workers, seed):
+    def __init__(self, space, n_workers, seed, time_scale=1.0):
         self.space = space
-        self.scheduler = SimScheduler(n_workers, seed)
+        self.scheduler = SimScheduler(n_workers, seed, time_scale)
         self.random_state = np.random.RandomState(seed)
         self.splits = [(None, None)] * CV
         self.journal = None
@@ -171,11 +178,20 @@ def make_optimizer(name, space, rs, n_workers, n_iter):
     raise ValueError(name)
 
 
-def simulate(name, mode, max_pending, n_workers, n_iter, seed):
+def simulate(
+    name, mode, max_pending, n_workers, n_iter, seed, time_scale=1.0, charge=False
+):
+    """One simulated search. ``charge``: the optimizer's real time (ask and tell,
+    measured here) is added to the simulated clock, during which the main thread
+    submits nothing: the workers whose fits end then wait for it."""
     space = SearchSpace(SPACE)
-    run = SimRun(space, n_workers, seed)
+    run = SimRun(space, n_workers, seed, time_scale)
     start = time.perf_counter()
     optimizer = make_optimizer(name, space, run.random_state, n_workers, n_iter)
+    spent = [0.0]
+    if charge:
+        for method in ("ask_ids", "tell_ids", "tell"):
+            setattr(optimizer, method, _charged(getattr(optimizer, method), run, spent))
     ask_ids = optimizer.ask_ids
 
     def timed_ask(n):
@@ -218,7 +234,43 @@ def simulate(name, mode, max_pending, n_workers, n_iter, seed):
         "last_new_fraction": sched.last_new / sched.clock,
         "best_loss": float(run.state.best_loss),
         "seconds": time.perf_counter() - start,
+        "time_scale": time_scale,
+        "optimizer_seconds": spent[0],
+        "makespan": sched.clock,
     }
+
+
+def _charged(method, run, spent):
+    """``method``, its real duration added to the simulated clock."""
+
+    def call(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            elapsed = time.perf_counter() - start
+            spent[0] += elapsed
+            run.scheduler.clock += elapsed
+
+    return call
+
+
+def optimizer_on_the_clock(seeds=2, n_workers=64, scales=(1.0, 0.3, 0.1, 0.03)):
+    """Does BayesSearchCV's own time idle 64 workers? Its ask and tell are timed
+    for real and charged to the simulated clock; the fits' median duration is
+    ``scale`` seconds. Random search, whose proposals cost microseconds, is the
+    reference."""
+    rows = []
+    n_iter = 10 * n_workers // CV
+    for scale in scales:
+        for name in ("random search", "BayesSearchCV"):
+            for seed in range(seeds):
+                row = simulate(
+                    name, "asynchronous", 0, n_workers, n_iter, seed, scale, True
+                )
+                rows.append(row)
+                print(row, flush=True)
+    return rows
 
 
 def lag_ablation(seeds=20, n_iter=30, lags=(0, 1, 2, 4)):
@@ -277,7 +329,20 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--seeds-ablation", type=int, default=20)
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument(
+        "--only-clock",
+        action="store_true",
+        help="only the optimizer-on-the-clock experiment (simulation_clock_<date>)",
+    )
     args = parser.parse_args(argv)
+    if args.only_clock:
+        clocked = optimizer_on_the_clock(seeds=args.seeds)
+        stem = args.out / f"simulation_clock_{datetime.date.today().isoformat()}"
+        stem.with_suffix(".json").write_text(json.dumps(clocked, indent=1))
+        report = "\n".join(_clock_table(clocked)[1:]) + "\n"
+        stem.with_suffix(".md").write_text(report)
+        print(report)
+        return
     rows = []
     for n_workers in args.workers:
         # Ten waves of fits: ten fits per worker.
@@ -313,11 +378,15 @@ def main(argv=None):
                 rows.append(row)
                 print(row, flush=True)
     ablation = lag_ablation(seeds=args.seeds_ablation)
+    clocked = optimizer_on_the_clock()
     args.out.mkdir(parents=True, exist_ok=True)
     date = datetime.date.today().isoformat()
     stem = args.out / f"simulation_{date}"
     stem.with_suffix(".json").write_text(
-        json.dumps({"runs": rows, "lag_ablation": ablation}, indent=1)
+        json.dumps(
+            {"runs": rows, "lag_ablation": ablation, "on_the_clock": clocked},
+            indent=1,
+        )
     )
     lines = [
         f"# Scheduler simulation, {date}",
@@ -378,8 +447,35 @@ def main(argv=None):
             f"{row['mean_regret']:.3f} | {row['paired_diff']:+.3f} "
             f"[{row['ci'][0]:+.3f}, {row['ci'][1]:+.3f}] |"
         )
+    lines += _clock_table(clocked)
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def _clock_table(rows):
+    lines = [
+        "",
+        "## BayesSearchCV's own time on the clock, 64 workers",
+        "",
+        "Asynchronous scheduling, cv=5, 128 candidates; the optimizer's ask and tell "
+        "are timed for real (one process, this machine) and added to the simulated "
+        "clock, during which no fit is submitted. Mean over seeds.",
+        "",
+        "| median fit | method | optimizer time per candidate | "
+        "utilization while proposing | overall | makespan |",
+        "|---|---|---|---|---|---|",
+    ]
+    keys = dict.fromkeys((r["time_scale"], r["method"]) for r in rows)
+    for scale, method in keys:
+        group = [r for r in rows if (r["time_scale"], r["method"]) == (scale, method)]
+        per = np.mean([r["optimizer_seconds"] / r["n_iter"] for r in group])
+        lines.append(
+            f"| {scale:g} s | {method} | {1000 * per:.1f} ms | "
+            f"{100 * np.mean([r['utilization_proposing'] for r in group]):.0f}% | "
+            f"{100 * np.mean([r['utilization'] for r in group]):.0f}% | "
+            f"{np.mean([r['makespan'] for r in group]):.1f} s |"
+        )
+    return lines
 
 
 if __name__ == "__main__":
