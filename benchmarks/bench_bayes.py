@@ -5,8 +5,9 @@
 Methods (see ``methods.py``): ``random`` (scikit-learn's RandomizedSearchCV),
 ``skhpo-bayes`` (skhpo.BayesSearchCV), ``skopt-bayes`` (scikit-optimize's
 BayesSearchCV) and ``optuna-tpe`` (optuna-integration's OptunaSearchCV with a seeded
-TPESampler). Problems: ``problems.py``. Everything runs sequentially with
-``n_jobs=1`` so that the measured overheads are clean.
+TPESampler); ``optuna-gp`` (its GPSampler, on torch) when asked for. Problems:
+``problems.py``. Everything runs sequentially with ``n_jobs=1`` so that the measured
+overheads are clean.
 
 Two experiments:
 
@@ -57,6 +58,8 @@ HERE = Path(__file__).resolve().parent
 
 
 METHODS = ("random", "skhpo-bayes", "skopt-bayes", "optuna-tpe")
+# Also available with --methods: optuna's GPSampler (needs torch; ~0.4 s a trial).
+OPTIONAL = ("optuna-gp",)
 OURS = "skhpo-bayes"
 
 
@@ -263,7 +266,7 @@ def _targets(results):
             )
     if "skhpo-bayes" in agg:
         ours = agg["skhpo-bayes"]["mean"][0]
-        for peer in ("skopt-bayes", "optuna-tpe"):
+        for peer in ("skopt-bayes", "optuna-tpe", "optuna-gp"):
             if peer in agg:
                 theirs = agg[peer]["mean"][0]
                 checks.append(
@@ -361,9 +364,9 @@ def main(argv=None):
     methods = [m for m in args.methods.split(",") if m]
     problems = [PROBLEMS[p] for p in args.problems.split(",") if p]
     sizes = [int(s) for s in sizes.split(",") if s]
-    unknown = set(methods) - set(METHODS)
+    unknown = set(methods) - set(METHODS + OPTIONAL)
     if unknown:
-        ap.error(f"unknown methods {sorted(unknown)}; choose from {METHODS}")
+        ap.error(f"unknown methods {sorted(unknown)}; choose from {METHODS + OPTIONAL}")
 
     out = args.out
     if out is None and not args.quick:
@@ -417,7 +420,8 @@ def main(argv=None):
             ap.error(f"{args.merge} has other n_iter/seeds than this run")
         for key in ("runs", "overhead"):
             results[key] += [r for r in base[key] if r["method"] not in methods]
-        meta["methods"] = [m for m in METHODS if m in set(methods) | set(bm["methods"])]
+        known = METHODS + OPTIONAL
+        meta["methods"] = [m for m in known if m in set(methods) | set(bm["methods"])]
         meta["merged_from"] = {
             "file": str(args.merge),
             "date": bm["date"],

@@ -106,6 +106,12 @@ METHOD_INFO = {
     "optuna-tpe": Method(
         "bayes", "optuna", "`OptunaSearchCV` with `TPESampler(seed=seed)`"
     ),
+    "optuna-gp": Method(
+        "bayes",
+        "optuna",
+        "`OptunaSearchCV` with `GPSampler(seed=seed)` (optuna's own Gaussian "
+        "process, on torch)",
+    ),
     "optuna-cmaes": Method(
         "evolutionary",
         "optuna",
@@ -137,6 +143,7 @@ _MODULES = (
     "skopt",
     "optuna",
     "optuna_integration",
+    "torch",
     "cmaes",
     "sklearn_genetic",
     "deap",
@@ -590,11 +597,13 @@ def build(
         from skopt import BayesSearchCV
 
         return timed(BayesSearchCV)(est, to_skopt(space), n_iter=n_iter, **common), {}
-    if name in ("optuna-tpe", "optuna-cmaes"):
+    if name in ("optuna-tpe", "optuna-cmaes", "optuna-gp"):
         import optuna
 
         if name == "optuna-tpe":
             sampler = optuna.samplers.TPESampler(seed=seed)
+        elif name == "optuna-gp":  # needs torch
+            sampler = optuna.samplers.GPSampler(seed=seed)
         else:
             reason = not_applicable(name, problem)
             if reason is not None:
