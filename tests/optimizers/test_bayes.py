@@ -10,7 +10,13 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import approx_fprime
 
 from skhpo._optimizers.base import RandomSampler
-from skhpo._optimizers.bayes import GaussianProcessBO, _acquisition
+from skhpo._optimizers.bayes import (
+    _MAX_MODEL_POINTS,
+    _N_LATEST,
+    GaussianProcessBO,
+    _acquisition,
+    model_rows,
+)
 from skhpo._optimizers.gp import GaussianProcess
 
 from ._functions import MINIMA, branin, hartmann6
@@ -275,3 +281,43 @@ def test_asynchronous_asks_still_beat_random_search(seed):
         for s in range(21)
     ]
     assert best < np.median(random_best)
+
+
+def test_model_rows_keep_the_best_the_latest_and_a_spread():
+    rng = np.random.RandomState(0)
+    assert model_rows(rng.uniform(size=_MAX_MODEL_POINTS)) is None
+    y = rng.uniform(size=1000)
+    rows = model_rows(y)
+    assert len(rows) == _MAX_MODEL_POINTS and np.all(np.diff(rows) > 0)
+    best = np.argsort(y)[: _MAX_MODEL_POINTS // 2]
+    assert set(best) <= set(rows)
+    assert set(range(1000 - _N_LATEST, 1000)) <= set(rows)
+    # A fixed function of the data: the same rows again (a resumed search).
+    assert_array_equal(model_rows(y), rows)
+
+
+def test_a_long_run_models_a_bounded_subset_and_keeps_improving():
+    # 400 observations: the GP conditions on 256 of them, with the best among
+    # them, and its proposals still find Branin's minimum region.
+    rng = np.random.RandomState(0)
+    opt = GaussianProcessBO(2, random_state=0)
+    X = rng.uniform(size=(400, 2))
+    opt.tell(X, branin(X))
+    assert opt._gp.Z_.shape == (_MAX_MODEL_POINTS, 2)
+    assert opt._gp.posterior_mean_train().shape == (_MAX_MODEL_POINTS,)
+    before = branin(X).min()
+    proposals = opt.ask(5)
+    opt.tell(proposals, branin(proposals))
+    assert np.nanmin(opt.y_) <= before
+    assert branin(proposals).min() < MINIMA[branin] + 1.0
+
+
+def test_no_model_is_fitted_before_the_initial_design_is_told():
+    opt = GaussianProcessBO(2, n_initial_points=5, random_state=0)
+    for _ in range(4):
+        ids, X = opt.ask_ids(1)
+        opt.tell_ids(ids, branin(X))
+        assert opt._gp is None  # a fit it would not use
+    ids, X = opt.ask_ids(1)
+    opt.tell_ids(ids, branin(X))
+    assert opt._gp is not None and opt._gp.Z_.shape == (5, 2)

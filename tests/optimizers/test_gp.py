@@ -228,3 +228,21 @@ def test_optimizers_never_import_sklearn():
             else:
                 continue
             assert not any(n.split(".")[0] == "sklearn" for n in names), path
+
+
+def test_prediction_through_k_inverse_matches_the_triangular_solves():
+    # Many points go through K^-1 (one matrix product), few through two
+    # triangular solves (the polish); both give the same posterior.
+    rng = np.random.RandomState(0)
+    Z = rng.uniform(size=(40, 3))
+    gp = GaussianProcess(np.zeros(3, dtype=int)).fit(Z, np.sin(5 * Z).sum(1))
+    K = gp.kernel(Z, Z) + gp.noise_ * np.eye(40)
+    np.testing.assert_allclose(gp.K_inv_ @ K, np.eye(40), atol=1e-8)
+    Zs = rng.uniform(size=(200, 3))
+    many = gp.predict(Zs, return_grad=True)
+    few = [gp.predict(Zs[i : i + 2], return_grad=True) for i in range(0, 200, 2)]
+    for k, name in enumerate(["mu", "var", "dmu", "dvar"]):
+        one_by_one = np.concatenate([f[k] for f in few])
+        np.testing.assert_allclose(
+            many[k], one_by_one, rtol=1e-6, atol=1e-9, err_msg=name
+        )
