@@ -59,7 +59,7 @@ HERE = Path(__file__).resolve().parent
 
 METHODS = ("random", "skhpo-bayes", "skopt-bayes", "optuna-tpe")
 # Also available with --methods: optuna's GPSampler (needs torch; ~0.4 s a trial).
-OPTIONAL = ("optuna-gp",)
+OPTIONAL = ("optuna-gp", "hyperopt-tpe", "flaml-blendsearch")
 OURS = "skhpo-bayes"
 
 
@@ -266,7 +266,7 @@ def _targets(results):
             )
     if "skhpo-bayes" in agg:
         ours = agg["skhpo-bayes"]["mean"][0]
-        for peer in ("skopt-bayes", "optuna-tpe", "optuna-gp"):
+        for peer in ("skopt-bayes", "optuna-tpe", *OPTIONAL):
             if peer in agg:
                 theirs = agg[peer]["mean"][0]
                 checks.append(
@@ -364,7 +364,7 @@ def main(argv=None):
     methods = [m for m in args.methods.split(",") if m]
     problems = [PROBLEMS[p] for p in args.problems.split(",") if p]
     sizes = [int(s) for s in sizes.split(",") if s]
-    unknown = set(methods) - set(METHODS + OPTIONAL)
+    unknown = set(methods) - {*METHODS, *OPTIONAL}
     if unknown:
         ap.error(f"unknown methods {sorted(unknown)}; choose from {METHODS + OPTIONAL}")
 

@@ -130,7 +130,19 @@ METHOD_INFO = {
         "`pyswarms.single.GlobalBestPSO` through `_pyswarms_adapter.py`, "
         "`n_particles * iters == n_iter`",
     ),
+    "hyperopt-tpe": Method(
+        "bayes",
+        "hyperopt",
+        "`hyperopt.fmin(algo=tpe.suggest)` through `_library_adapters.py`",
+    ),
+    "flaml-blendsearch": Method(
+        "bayes",
+        "flaml",
+        "`flaml.tune.run` (default BlendSearch) through `_library_adapters.py`",
+    ),
 }
+# The methods whose search is an adapter of the benchmark with a ``history_``.
+ADAPTED = ("pso-baseline", "hyperopt-tpe", "flaml-blendsearch")
 MULTI_FIDELITY = ("halving", "skhpo-hyperband")
 
 # Modules whose versions the reports record.
@@ -144,6 +156,8 @@ _MODULES = (
     "optuna",
     "optuna_integration",
     "torch",
+    "hyperopt",
+    "flaml",
     "cmaes",
     "sklearn_genetic",
     "deap",
@@ -645,6 +659,11 @@ def build(
         )
         p, it = swarm_shape(n_iter, len(space))
         return search, {"n_particles": p, "iters": it, "asked": p * it}
+    if name in ("hyperopt-tpe", "flaml-blendsearch"):
+        from _library_adapters import FlamlSearch, HyperoptSearch
+
+        cls = HyperoptSearch if name == "hyperopt-tpe" else FlamlSearch
+        return cls(est, space, n_iter=n_iter, cv=cv, scoring=scoring, seed=seed), {}
     raise ValueError(f"no builder for method {name!r}")
 
 
@@ -688,7 +707,7 @@ def history(method, search, *, t0=None, t0_wall=None):
 
 
 def _history(name, search, t0, t0_wall):
-    if name == "pso-baseline":
+    if name in ADAPTED:
         h = search.history_
         return {
             "params": [x["params"] for x in h],

@@ -166,6 +166,10 @@ class AskTellLoop:
         # budget asks in another order): recorded candidates are looked up by key.
         self.diverged = False
         self.initial = None  # the user's candidates, the first batch
+        # Reproducible mode: the strategy's first proposal waits for the results
+        # of the user's candidates, so that it starts from them (its initial
+        # design is shortened by as many points, say).
+        self.n_before_first_ask = 0
         if initial is not None:
             self._enqueue(*initial)
 
@@ -247,6 +251,7 @@ class AskTellLoop:
         batch = _Batch(len(self.batches))
         self.batches.append(batch)
         new = self._add(batch, [None] * len(X), X, params)
+        self.n_before_first_ask = len(self.candidates)
         if fits is None:
             self._start(batch, new)
             return
@@ -276,7 +281,7 @@ class AskTellLoop:
         """Tell what the next proposal may know; whether it can be made now."""
         if self.asynchronous:
             return self.optimizer.can_ask()
-        need = max(0, len(self.candidates) - self.max_pending)
+        need = max(len(self.candidates) - self.max_pending, self.n_before_first_ask)
         while self.n_told < need:
             if not self._tell_next():
                 return False

@@ -851,3 +851,17 @@ def test_bayes_continues_from_a_hyperband_s_full_evaluations(small_data):
     assert _params_equal(
         bayes.cv_results_["params"][: len(full)], [results["params"][i] for i in full]
     )
+
+
+@pytest.mark.parametrize("max_pending", [0, 2, 5])
+def test_bayes_shortens_its_design_by_the_initial_params(max_pending, small_data):
+    # The first proposal waits for the user's candidates, whatever max_pending:
+    # a design of 6 points with 2 given is 4 Sobol points.
+    search = make_search(
+        BayesSearchCV,
+        n_iter=10,
+        n_initial_points=6,
+        max_pending=max_pending,
+        initial_params=[{"a": 0.3, "b": 0.7}, {"a": 0.9, "b": 0.1}],
+    ).fit(*small_data)
+    assert list(search.cv_results_["iter"][:6]) == [0, 0, 1, 1, 1, 1]
