@@ -21,6 +21,7 @@ from sklearn.model_selection import (
     GridSearchCV,
     GroupKFold,
     KFold,
+    RandomizedSearchCV,
     ShuffleSplit,
     cross_val_score,
 )
@@ -865,3 +866,21 @@ def test_bayes_shortens_its_design_by_the_initial_params(max_pending, small_data
         initial_params=[{"a": 0.3, "b": 0.7}, {"a": 0.9, "b": 0.1}],
     ).fit(*small_data)
     assert list(search.cv_results_["iter"][:6]) == [0, 0, 1, 1, 1, 1]
+
+
+@pytest.mark.parametrize("SearchCV", N_ITER_SEARCHES)
+def test_a_randomized_search_of_scikit_learn_continues(SearchCV, small_data):
+    random = RandomizedSearchCV(
+        FitCounter(),
+        {"a": scipy.stats.uniform(0, 1), "b": scipy.stats.uniform(0, 1)},
+        n_iter=5,
+        cv=2,
+        random_state=0,
+    ).fit(*small_data)
+    FitCounter.n_fits = 0
+    space = {"a": Real(0.0, 1.0), "b": Real(0.0, 1.0)}
+    more = make_search(
+        SearchCV, FitCounter(), space, n_iter=8, initial_params=random.cv_results_
+    ).fit(*small_data)
+    assert FitCounter.n_fits == 3 * 2 + 1
+    assert _params_equal(more.cv_results_["params"][:5], random.cv_results_["params"])
