@@ -370,7 +370,12 @@ def main(argv=None):
 
     out = args.out
     if out is None and not args.quick:
-        out = HERE / "results" / f"bayes_{datetime.date.today().isoformat()}.json"
+        # A dated default never overwrites a saved result: bayes_<date>_2.json...
+        stem = HERE / "results" / f"bayes_{datetime.date.today().isoformat()}"
+        out, k = stem.with_suffix(".json"), 1
+        while out.exists():
+            k += 1
+            out = stem.with_name(f"{stem.name}_{k}.json")
 
     from threadpoolctl import threadpool_limits
 
