@@ -747,11 +747,13 @@ def _read_results(results, scorers, splits, search):
         values = {m: float(results[f"split{k}_{kind}_{m}"][row]) for m in metrics}
         return values if isinstance(template, dict) else values["score"]
 
+    n = len(results["params"])
+    fit_times = np.asarray(results.get("mean_fit_time", np.zeros(n)), dtype=float)
+    score_times = np.asarray(results.get("mean_score_time", np.zeros(n)), dtype=float)
     params, fits = [], []
     for row in rows:
         params.append(results["params"][row])
-        fit_time = float(results.get("mean_fit_time", [0.0] * (row + 1))[row])
-        score_time = float(results.get("mean_score_time", [0.0] * (row + 1))[row])
+        fit_time, score_time = float(fit_times[row]), float(score_times[row])
         candidate = []
         for k, (_, test) in enumerate(splits):
             fit = {

@@ -178,6 +178,17 @@ def cholesky_jitter(K: np.ndarray) -> tuple[np.ndarray, float]:  # (n, n) -> L, 
     raise LinAlgError("kernel matrix is not positive definite even with jitter")
 
 
+def cholesky_inverse(L: np.ndarray) -> np.ndarray:  # (n, n) lower -> (n, n)
+    """``K^-1`` from the lower Cholesky factor of ``K`` (LAPACK ``potri``)."""
+    K_inv, info = dpotri(L, lower=1)
+    if info != 0:  # pragma: no cover - L came from a successful factorisation
+        raise LinAlgError(f"dpotri failed with info={info}")
+    # potri fills the lower triangle and leaves the zeros of L above it.
+    K_inv += K_inv.T
+    K_inv[np.diag_indices(len(K_inv))] *= 0.5
+    return K_inv
+
+
 def length_scale_prior(n_dims: int) -> tuple[float, float]:
     """Mean and std of ``log ell`` (Hvarfner, Hellsten & Nardi, ICML 2024)."""
     return math.sqrt(2.0) + 0.5 * math.log(n_dims), _LENGTH_SCALE_STD
@@ -279,12 +290,7 @@ class GaussianProcess:
             - 0.5 * n * _LOG_2PI
         )  # eq. (2.30)
         # eq. (5.9): d lml / d theta_j = 1/2 tr((alpha alpha^T - K^-1) dK/dtheta_j)
-        K_inv, info = dpotri(L, lower=1)
-        if info != 0:  # pragma: no cover - L came from a successful factorisation
-            raise LinAlgError(f"dpotri failed with info={info}")
-        # potri fills the lower triangle and leaves the zeros of L above it.
-        K_inv += K_inv.T
-        K_inv[np.diag_indices(n)] *= 0.5
+        K_inv = cholesky_inverse(L)
         W = np.outer(alpha, alpha)
         W -= K_inv  # (n, n), symmetric
         grad = np.empty(d + 2)
@@ -378,11 +384,7 @@ class GaussianProcess:
         gradient-based polish) uses the triangular solves.
         """
         if self._K_inv is None:
-            K_inv, info = dpotri(self.L_, lower=1)
-            if info != 0:  # pragma: no cover - L_ came from a factorisation
-                raise LinAlgError(f"dpotri failed with info={info}")
-            K_inv = np.tril(K_inv)  # potri fills the lower triangle only
-            self._K_inv = K_inv + np.tril(K_inv, -1).T
+            self._K_inv = cholesky_inverse(self.L_)
         return self._K_inv
 
     def posterior_mean_train(self) -> np.ndarray:  # (n,)
@@ -436,11 +438,13 @@ class GaussianProcess:
             var = sf2 - (Ks * W).sum(1)
         else:  # LAPACK's trtrs directly: scipy's checks cost more than the solve
             V = dtrtrs(self.L_, Ks.T, lower=1)[0]  # (n, m): L^-1 k*
-            W = dtrtrs(self.L_, V, lower=1, trans=1)[0].T  # (m, n): K^-1 k*
+            W = None  # K^-1 k*, needed for the gradient only
             var = sf2 - (V * V).sum(0)
         var = np.maximum(var, 1e-12 * sf2)  # eq. (2.26)
         if not return_grad:
             return mu, var
+        if W is None:
+            W = dtrtrs(self.L_, V, lower=1, trans=1)[0].T  # (m, n)
         # d r2 / d zs_j = 2 (zs_j - z_ij) / ell_j^2 on continuous coordinates, so
         # sum_i A_si d r2_si / d zs_j = 2 / ell_j^2 (zs_j sum_i A_si - (A Z)_sj).
         c = self.continuous
