@@ -137,8 +137,12 @@ def warp_outputs(y: np.ndarray) -> np.ndarray:  # (n,) finite -> (n,)
 
 
 # -- kernel ---------------------------------------------------------------------------
-def _sqdist(A: np.ndarray, B: np.ndarray) -> np.ndarray:  # (m, C), (n, C) -> (m, n)
-    r2 = (A * A).sum(1)[:, None] + (B * B).sum(1)[None, :] - 2.0 * (A @ B.T)
+def _sqdist(
+    A: np.ndarray, B: np.ndarray, B2: np.ndarray | None = None
+) -> np.ndarray:  # (m, C), (n, C) -> (m, n); B2: (B * B).sum(1) if known
+    if B2 is None:
+        B2 = (B * B).sum(1)
+    r2 = (A * A).sum(1)[:, None] + B2[None, :] - 2.0 * (A @ B.T)
     return np.maximum(r2, 0.0)
 
 
@@ -233,6 +237,7 @@ class GaussianProcess:
         mu, _ = length_scale_prior(d)
         self.theta_prior_mode = np.r_[np.full(d, mu), _SIGNAL_PRIOR[0], _NOISE_PRIOR[0]]
         self.theta = None  # (d + 2,): log ell, log sigma_f^2, log sigma_n^2
+        self._K_inv = self._scaled = None
 
     # -- features and kernel --------------------------------------------------------
     def _features(self, Z: np.ndarray) -> np.ndarray:  # (n, d) -> (n, C)
@@ -369,8 +374,20 @@ class GaussianProcess:
         self.L_, jitter = cholesky_jitter(K)  # (n, n) lower
         self.noise_ = sn2 + jitter
         self.alpha_ = cho_solve((self.L_, True), self.y_, check_finite=False)
-        self._K_inv = None
+        self._K_inv = self._scaled = None
         return self
+
+    def _scaled_train(self) -> tuple[np.ndarray, np.ndarray]:  # (n, C), (n,)
+        """Training features over the length scales, and their squared norms.
+
+        Every prediction needs them and they change only with ``Z_`` or ``theta``:
+        computed once per model (the same operations as before, so the same bits).
+        """
+        if self._scaled is None:
+            ell = np.exp(self.theta[: self.n_dims])
+            G = self._features(self.Z_) * (1.0 / ell[self._col_dim])
+            self._scaled = G, (G * G).sum(1)
+        return self._scaled
 
     @property
     def K_inv_(self) -> np.ndarray:  # (n, n)
@@ -416,7 +433,7 @@ class GaussianProcess:
         new.y_ = np.concatenate([self.y_, np.atleast_1d(yf).astype(float)])
         new.L_ = L
         new.alpha_ = cho_solve((L, True), new.y_, check_finite=False)
-        new._K_inv = None
+        new._K_inv = new._scaled = None
         return new
 
     # -- prediction ------------------------------------------------------------------
@@ -429,7 +446,7 @@ class GaussianProcess:
         Zs = np.atleast_2d(np.asarray(Zs, dtype=float))
         ell, sf2, _ = self._unpack(self.theta)
         inv = 1.0 / ell[self._col_dim]
-        r2 = _sqdist(self._features(Zs) * inv, self._features(self.Z_) * inv)
+        r2 = _sqdist(self._features(Zs) * inv, *self._scaled_train())
         R, dR_dr2 = matern52(r2)
         Ks = sf2 * R  # (m, n)
         mu = Ks @ self.alpha_  # eq. (2.25)
