@@ -5,9 +5,12 @@
 Methods (see ``methods.py``): ``random`` (scikit-learn's RandomizedSearchCV),
 ``skhpo-bayes`` (skhpo.BayesSearchCV), ``skopt-bayes`` (scikit-optimize's
 BayesSearchCV) and ``optuna-tpe`` (optuna-integration's OptunaSearchCV with a seeded
-TPESampler); ``optuna-gp`` (its GPSampler, on torch) when asked for. Problems:
-``problems.py``. Everything runs sequentially with ``n_jobs=1`` so that the measured
-overheads are clean.
+TPESampler). When asked for with ``--methods``: ``optuna-gp`` (its GPSampler, on
+torch), ``hyperopt-tpe``, ``flaml-blendsearch``, ``hebo`` (HEBO, in a virtualenv of
+its own, about 2 s of overhead a candidate) and ``smac3`` (SMAC3's HPO facade; run
+with ``PYTHONHASHSEED=0`` to reproduce it), the last four through
+``_library_adapters.py``. Problems: ``problems.py``. Everything runs sequentially
+with ``n_jobs=1`` so that the measured overheads are clean.
 
 Two experiments:
 
@@ -52,20 +55,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness
 from harness import cell, fmt, jsonable, nan, progress, run_one
 from methods import versions
-from problems import CORE_PROBLEMS, OVERHEAD_PROBLEM, PROBLEMS
+from problems import CORE_PROBLEMS, OVERHEAD_PROBLEM, PROBLEMS, WIDE_PROBLEMS
 
 HERE = Path(__file__).resolve().parent
 
 
 METHODS = ("random", "skhpo-bayes", "skopt-bayes", "optuna-tpe")
-# Also available with --methods: optuna's GPSampler (needs torch; ~0.4 s a trial).
-OPTIONAL = ("optuna-gp", "hyperopt-tpe", "flaml-blendsearch")
+# Also available with --methods: optuna's GPSampler (needs torch; ~0.4 s a trial),
+# hyperopt, FLAML, HEBO (~2 s a trial) and SMAC3 (~0.15 s a trial).
+OPTIONAL = ("optuna-gp", "hyperopt-tpe", "flaml-blendsearch", "hebo", "smac3")
 OURS = "skhpo-bayes"
 
 
-def summarize(runs, methods):
+def summarize(runs, methods, best=None):
     """``harness.summarize``, plus skhpo minus each peer, paired by seed."""
-    s = harness.summarize(runs, methods, PROBLEMS)
+    s = harness.summarize(runs, methods, PROBLEMS, best=best)
     # Paired comparison: skhpo minus each peer, seed by seed (same splits), so the
     # variation between seeds (different train/test and CV splits) cancels out.
     for m in methods:
@@ -74,6 +78,91 @@ def summarize(runs, methods):
             if d is not None:
                 s["agg"][m]["skhpo_minus"] = d
     return s
+
+
+def at_budget(runs, b):
+    """The runs as if stopped after ``b`` candidates: best of the first ``b``.
+
+    Anytime reading of the same runs: exact for a method whose proposals do not
+    depend on ``n_iter`` (skhpo's GP, both TPEs, random search); a method that
+    sizes its initial design from the budget would have run differently with
+    ``n_iter=b`` (the report names them).
+    """
+    out = []
+    for r in runs:
+        if r["status"] != "ok":
+            out.append(r)
+            continue
+        trace = r["trace"][:b]
+        finite = [t for t in trace if t is not None]
+        if len(trace) < b or not finite:
+            continue
+        out.append({**r, "best_cv": max(finite), "n_candidates": b})
+    return out
+
+
+def budgets_of(meta):
+    """The budgets of the report: the smaller ones read from the traces, n_iter."""
+    return [b for b in meta.get("budgets", []) if b < meta["n_iter"]] + [meta["n_iter"]]
+
+
+def lead_table(runs, methods, budgets):
+    """Paired skhpo-minus-peer intervals and mean normalized scores per budget."""
+    peers = [m for m in methods if m != OURS]
+    lines = [
+        "## Summary: skhpo minus each peer, paired by seed",
+        "",
+        "Mean over problems of the per-seed difference in normalized best CV score "
+        "(same problem, seed, splits), [95% bootstrap interval over seeds]; above "
+        "zero: skhpo ahead. Normalization per budget (random search at the same "
+        "budget = 0, best seen on the problem in these runs = 100). Smaller "
+        "budgets are read from the best-so-far traces of the same runs (anytime).",
+        "",
+        "| budget | " + " | ".join(peers) + " |",
+        "|---|" + "---|" * len(peers),
+    ]
+    means, ranks = [], []
+    best = {p: hi for p, (_, hi) in summarize(runs, methods)["refs"].items()}
+    for b in budgets:
+        s = summarize(at_budget(runs, b), methods, best=best)
+        row = []
+        for m in peers:
+            d = s["agg"].get(m, {}).get("skhpo_minus")
+            row.append("—" if d is None else f"{d[0]:+.1f} [{d[1]:+.1f}, {d[2]:+.1f}]")
+        lines.append(f"| {b} | " + " | ".join(row) + " |")
+        means.append(
+            f"| {b} | "
+            + " | ".join(
+                harness.ci(s["agg"][m]["mean"]) if m in s["agg"] else "—"
+                for m in methods
+            )
+            + " |"
+        )
+        ranks.append(
+            f"| {b} | "
+            + " | ".join(
+                f"{s['agg'][m]['mean_rank']:.2f}"
+                if s["agg"].get(m, {}).get("mean_rank") is not None
+                else "—"
+                for m in methods
+            )
+            + " |"
+        )
+    head = ["| budget | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
+    lines += [
+        "",
+        "Mean normalized best CV score over problems [95% bootstrap interval]:",
+        "",
+        *head,
+        *means,
+        "",
+        "Mean rank of the best CV score (1 = best) over problem x seed where all ran:",
+        "",
+        *head,
+        *ranks,
+        "",
+    ]
+    return lines
 
 
 # --------------------------------------------------------------------------------------
@@ -106,6 +195,15 @@ def markdown(results):
             "",
         ]
     runs = results["runs"]
+    if meta.get("workers", 1) > 1:
+        lines += [
+            f"{meta['workers']} runs side by side (one process each, n_jobs=1): "
+            "the scores do not depend on it; the overheads are measured on a "
+            "loaded machine.",
+            "",
+        ]
+    if runs and len(budgets_of(meta)) > 1:
+        lines += lead_table(runs, methods, budgets_of(meta))
     if runs:
         s = summarize(runs, methods)
         head = "| problem | " + " | ".join(methods) + " |"
@@ -320,7 +418,19 @@ def main(argv=None):
     ap.add_argument("--n-iter", type=int, default=None, help="candidates per run (50)")
     ap.add_argument("--out", default=None, help="JSON file (Markdown next to it)")
     ap.add_argument("--methods", default=",".join(METHODS))
-    ap.add_argument("--problems", default=",".join(CORE_PROBLEMS))
+    ap.add_argument(
+        "--problems",
+        default=",".join(CORE_PROBLEMS),
+        help=f"comma-separated names, or 'wide' for all {len(WIDE_PROBLEMS)}",
+    )
+    ap.add_argument(
+        "--budgets",
+        default="20,50",
+        help="smaller budgets reported from the traces of the same runs",
+    )
+    ap.add_argument(
+        "--workers", type=int, default=1, help="runs side by side (processes)"
+    )
     ap.add_argument(
         "--overhead-sizes",
         default=None,
@@ -362,7 +472,8 @@ def main(argv=None):
         n_iter = args.n_iter or 50
         sizes = "100,500" if args.overhead_sizes is None else args.overhead_sizes
     methods = [m for m in args.methods.split(",") if m]
-    problems = [PROBLEMS[p] for p in args.problems.split(",") if p]
+    names = WIDE_PROBLEMS if args.problems == "wide" else args.problems.split(",")
+    problems = [PROBLEMS[p] for p in names if p]
     sizes = [int(s) for s in sizes.split(",") if s]
     unknown = set(methods) - {*METHODS, *OPTIONAL}
     if unknown:
@@ -391,6 +502,8 @@ def main(argv=None):
         "problem_descriptions": {p.name: p.description for p in problems},
         "n_seeds": seeds,
         "n_iter": n_iter,
+        "budgets": [int(b) for b in args.budgets.split(",") if b],
+        "workers": args.workers,
         "overhead_sizes": sizes,
         "threads": args.threads,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
@@ -402,12 +515,27 @@ def main(argv=None):
     results = {"meta": meta, "runs": [], "overhead": []}
     t_start = time.perf_counter()
 
-    for problem in problems:
-        for seed in range(seeds):
-            for m in methods:
-                rec = run_one(problem, m, seed, n_iter)
-                progress(rec)
-                results["runs"].append(jsonable(rec))
+    # Seed by seed: a run stopped early has whole seeds of every problem.
+    tasks = [
+        (problem.name, m, seed, n_iter)
+        for seed in range(seeds)
+        for problem in problems
+        for m in methods
+    ]
+    for rec in _run_all(tasks, args.workers, args.threads):
+        progress(rec)
+        results["runs"].append(jsonable(rec))
+        if out is not None and len(results["runs"]) % 20 == 0:
+            # Saved as it goes: a long run stopped halfway still has a report
+            # (--report on this file).
+            Path(out).write_text(json.dumps(results, indent=1))
+    order = {
+        (p.name, seed, m): i
+        for i, (p, seed, m) in enumerate(
+            (p, seed, m) for p in problems for seed in range(seeds) for m in methods
+        )
+    }
+    results["runs"].sort(key=lambda r: order[r["problem"], r["seed"], r["method"]])
 
     for n in sizes:
         for m in methods:
@@ -446,6 +574,34 @@ def main(argv=None):
     if args.plot:
         plot(results, args.plot)
     return results
+
+
+def _run_task(task):
+    name, method, seed, n_iter = task
+    return run_one(PROBLEMS[name], method, seed, n_iter)
+
+
+def _init_worker(threads):
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads)
+    warnings.filterwarnings("ignore", module="optuna")
+
+
+def _run_all(tasks, workers, threads):
+    """The records of ``tasks``, as they finish (in order with one worker)."""
+    if workers <= 1:
+        for task in tasks:
+            yield _run_task(task)
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(
+        workers, initializer=_init_worker, initargs=(threads,)
+    ) as pool:
+        futures = [pool.submit(_run_task, t) for t in tasks]
+        for f in as_completed(futures):
+            yield f.result()
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ import numpy as np  # noqa: E402
 from _suite_report import write_outputs  # noqa: E402
 from harness import jsonable, progress, run_one  # noqa: E402
 from methods import METHOD_INFO, all_versions, split_variant  # noqa: E402
-from problems import OVERHEAD_PROBLEM, PROBLEMS  # noqa: E402
+from problems import OVERHEAD_PROBLEM, PROBLEMS, SUITE_PROBLEMS  # noqa: E402
 
 SUITE_METHODS = (
     "random",
@@ -383,7 +383,7 @@ def main(argv=None):
         except ValueError as exc:
             ap.error(str(exc))
     names = args.problems.split(",") if args.problems else None
-    names = names or (list(QUICK_PROBLEMS) if args.quick else list(PROBLEMS))
+    names = names or list(QUICK_PROBLEMS if args.quick else SUITE_PROBLEMS)
     unknown = [p for p in [*names, cfg["parallel_problem"]] if p not in PROBLEMS]
     if unknown:
         ap.error(f"unknown problems {unknown}; choose from {list(PROBLEMS)}")

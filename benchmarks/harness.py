@@ -218,13 +218,15 @@ def progress(rec, file=None):
 # --------------------------------------------------------------------------------------
 
 
-def normalize(runs, key="best_cv", out="normalized", reference="random"):
+def normalize(runs, key="best_cv", out="normalized", reference="random", best=None):
     """Add ``out`` to every ok run; return ``{problem: (r, b)}``.
 
     Bayesmark's normalization: ``r`` is the mean over seeds of the reference
     method's ``key`` on the problem (random search at the same budget), ``b`` the
     best ``key`` of any run on the problem; a run scores ``100 * (x - r) / (b - r)``
     (random = 0, best seen = 100, negative = worse than random on average).
+    ``best`` (``{problem: b}``) sets ``b`` instead, e.g. the best of the full budget
+    when the runs are read at a smaller one.
     """
     refs = {}
     for prob in sorted({r["problem"] for r in runs}):
@@ -234,6 +236,8 @@ def normalize(runs, key="best_cv", out="normalized", reference="random"):
             continue
         r = float(np.mean(rand))
         b = float(max(x[key] for x in ok))
+        if best is not None and prob in best:
+            b = max(b, float(best[prob]))
         refs[prob] = (r, b)
         for x in ok:
             x[out] = 100.0 * (x[key] - r) / (b - r) if b > r else 0.0
@@ -286,7 +290,7 @@ def paired(runs, problems, a, b, key="normalized", stat=np.mean):
     return bootstrap(diffs, stat) if diffs else None
 
 
-def summarize(runs, methods, problems, *, require_all=True):
+def summarize(runs, methods, problems, *, require_all=True, best=None):
     """Per (problem, method) table, and per method aggregates over problems.
 
     ``agg[m]`` has ``mean`` and ``median`` (point, low, high) of the normalized
@@ -296,7 +300,7 @@ def summarize(runs, methods, problems, *, require_all=True):
     those that ran.
     """
     problems = [p for p in problems if any(r["problem"] == p for r in runs)]
-    refs = normalize(runs)
+    refs = normalize(runs, best=best)
     normalize(runs, key="test_score", out="normalized_test")
     table = {}
     for prob in problems:

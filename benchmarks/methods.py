@@ -51,6 +51,7 @@ import hashlib
 import importlib
 import inspect
 import math
+import os
 import random
 import time
 import warnings
@@ -140,9 +141,22 @@ METHOD_INFO = {
         "flaml",
         "`flaml.tune.run` (default BlendSearch) through `_library_adapters.py`",
     ),
+    "hebo": Method(
+        "bayes",
+        "hebo",
+        "`hebo.optimizers.hebo.HEBO` with its defaults, `suggest`/`observe`, "
+        "through `_library_adapters.py`",
+    ),
+    "smac3": Method(
+        "bayes",
+        "smac",
+        "`smac.HyperparameterOptimizationFacade` (random forest) with its "
+        "defaults, `deterministic=True`, `ask`/`tell`, through "
+        "`_library_adapters.py`",
+    ),
 }
 # The methods whose search is an adapter of the benchmark with a ``history_``.
-ADAPTED = ("pso-baseline", "hyperopt-tpe", "flaml-blendsearch")
+ADAPTED = ("pso-baseline", "hyperopt-tpe", "flaml-blendsearch", "hebo", "smac3")
 MULTI_FIDELITY = ("halving", "skhpo-hyperband")
 
 # Modules whose versions the reports record.
@@ -158,6 +172,11 @@ _MODULES = (
     "torch",
     "hyperopt",
     "flaml",
+    "hebo",
+    "pymoo",
+    "gpytorch",
+    "smac",
+    "ConfigSpace",
     "cmaes",
     "sklearn_genetic",
     "deap",
@@ -204,10 +223,10 @@ def versions(
                 # working directory, unless the adapter has pointed it elsewhere
                 importlib.import_module("_pyswarms_adapter")
             m = importlib.import_module(mod)
-            if mod == "deap":  # deap has no __version__
+            if mod in ("deap", "smac"):  # no __version__
                 from importlib.metadata import version
 
-                out[mod] = version("deap")
+                out[mod] = version(mod)
             else:
                 out[mod] = getattr(m, "__version__", "unknown")
             if mod == "skhpo":
@@ -659,18 +678,36 @@ def build(
         )
         p, it = swarm_shape(n_iter, len(space))
         return search, {"n_particles": p, "iters": it, "asked": p * it}
-    if name in ("hyperopt-tpe", "flaml-blendsearch"):
-        from _library_adapters import FlamlSearch, HyperoptSearch
+    if name in ("hyperopt-tpe", "flaml-blendsearch", "hebo", "smac3"):
+        import _library_adapters as la
 
-        cls = HyperoptSearch if name == "hyperopt-tpe" else FlamlSearch
-        return cls(est, space, n_iter=n_iter, cv=cv, scoring=scoring, seed=seed), {}
+        cls = {
+            "hyperopt-tpe": la.HyperoptSearch,
+            "flaml-blendsearch": la.FlamlSearch,
+            "hebo": la.HeboSearch,
+            "smac3": la.SmacSearch,
+        }[name]
+        if name in ("hebo", "smac3"):
+            # imported here, not in the timed fit (about 2 s for HEBO with torch and
+            # 0.5 s for SMAC3 on first use), and a missing library fails the build
+            importlib.import_module(
+                "hebo.optimizers.hebo" if name == "hebo" else "smac"
+            )
+        # SMAC3's candidates depend on Python's string hashing (_library_adapters)
+        notes = (
+            {"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED")}
+            if name == "smac3"
+            else {}
+        )
+        return cls(est, space, n_iter=n_iter, cv=cv, scoring=scoring, seed=seed), notes
     raise ValueError(f"no builder for method {name!r}")
 
 
 def seed_globals(method, seed):
     """GASearchCV and deap draw from ``random`` and numpy's global state only.
 
-    (The pyswarms adapter seeds numpy's global state itself, in ``fit``.) Called
+    (The pyswarms, FLAML and HEBO adapters seed the global states their libraries
+    draw from themselves, in ``fit``: numpy's, and torch's for HEBO.) Called
     just before ``fit``: sklearn-genetic-opt's ``Categorical`` reseeds ``random``
     from the OS when it is built.
     """

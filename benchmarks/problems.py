@@ -32,9 +32,11 @@ from sklearn.ensemble import (
     AdaBoostClassifier,
     GradientBoostingRegressor,
     HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
     RandomForestClassifier,
 )
-from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge
+from sklearn.kernel_approximation import Nystroem
+from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge, SGDClassifier
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
@@ -297,6 +299,23 @@ def _friedman():
     return make_friedman1(n_samples=500, n_features=10, noise=1.0, random_state=0)
 
 
+def _classification_large():
+    return make_classification(
+        n_samples=20000,
+        n_features=30,
+        n_informative=10,
+        n_redundant=5,
+        n_classes=2,
+        class_sep=0.6,
+        flip_y=0.05,
+        random_state=2,
+    )
+
+
+def _friedman_large():
+    return make_friedman1(n_samples=12000, n_features=10, noise=1.0, random_state=3)
+
+
 PROBLEMS = {
     p.name: p
     for p in [
@@ -477,6 +496,88 @@ PROBLEMS = {
             load=lambda: load_diabetes(return_X_y=True),
             task="regression",
         ),
+        Problem(
+            name="sgd_classif_20k",
+            description="StandardScaler + SGDClassifier(max_iter=30) on "
+            "make_classification (20000 x 30, 2 classes), 7 dims, conditional "
+            "(l1_ratio only with elasticnet, eta0 not with 'optimal', power_t only "
+            "with 'invscaling'), ROC AUC",
+            make_estimator=lambda: make_pipeline(
+                StandardScaler(),
+                SGDClassifier(max_iter=30, tol=1e-4, random_state=0),
+            ),
+            space={
+                "sgdclassifier__loss": ("cat", ["hinge", "log_loss", "modified_huber"]),
+                "sgdclassifier__penalty": ("cat", ["l2", "l1", "elasticnet"]),
+                "sgdclassifier__alpha": ("real", 1e-7, 1e-1, True),
+                "sgdclassifier__l1_ratio": ("real", 0.0, 1.0, False),
+                "sgdclassifier__learning_rate": (
+                    "cat",
+                    ["optimal", "constant", "invscaling", "adaptive"],
+                ),
+                "sgdclassifier__eta0": ("real", 1e-5, 1.0, True),
+                "sgdclassifier__power_t": ("real", 0.05, 0.95, False),
+            },
+            load=_classification_large,
+            task="classification",
+            scoring="roc_auc",
+        ),
+        Problem(
+            name="nystroem_friedman_12k",
+            description="StandardScaler + Nystroem + Ridge on make_friedman1 "
+            "(12000 x 10), 3 dims, R^2",
+            make_estimator=lambda: make_pipeline(
+                StandardScaler(), Nystroem(random_state=0), Ridge()
+            ),
+            space={
+                "nystroem__n_components": ("int", 10, 300, True),
+                "nystroem__gamma": ("real", 1e-4, 10.0, True),
+                "ridge__alpha": ("real", 1e-6, 1e2, True),
+            },
+            load=_friedman_large,
+            task="regression",
+        ),
+        Problem(
+            name="hgb_friedman_10d",
+            description="HistGradientBoostingRegressor on make_friedman1 "
+            "(500 x 10), 10 dims, R^2",
+            make_estimator=lambda: HistGradientBoostingRegressor(
+                early_stopping=False, random_state=0
+            ),
+            space={
+                "learning_rate": ("real", 1e-3, 1.0, True),
+                "max_iter": ("int", 10, 200, True),
+                "max_leaf_nodes": ("int", 2, 64, True),
+                "max_depth": ("int", 2, 12, False),
+                "min_samples_leaf": ("int", 1, 64, True),
+                "l2_regularization": ("real", 1e-6, 10.0, True),
+                "max_features": ("real", 0.1, 1.0, False),
+                "max_bins": ("int", 8, 255, True),
+                "loss": ("cat", ["squared_error", "absolute_error"]),
+                "interaction_cst": ("cat", [None, "no_interactions", "pairwise"]),
+            },
+            load=_friedman,
+            task="regression",
+        ),
+        Problem(
+            name="svc_cancer_kernels",
+            description="StandardScaler + SVC on load_breast_cancer (569 x 30), "
+            "5 dims, conditional (gamma not with 'linear', degree only with "
+            "'poly', coef0 only with 'poly' and 'sigmoid'), ROC AUC",
+            make_estimator=lambda: make_pipeline(
+                StandardScaler(), SVC(cache_size=500, max_iter=200_000)
+            ),
+            space={
+                "svc__kernel": ("cat", ["linear", "rbf", "poly", "sigmoid"]),
+                "svc__C": ("real", 1e-3, 1e2, True),
+                "svc__gamma": ("real", 1e-4, 1.0, True),
+                "svc__degree": ("int", 2, 5, False),
+                "svc__coef0": ("real", -1.0, 1.0, False),
+            },
+            load=lambda: load_breast_cancer(return_X_y=True),
+            task="classification",
+            scoring="roc_auc",
+        ),
     ]
 }
 
@@ -492,6 +593,16 @@ CORE_PROBLEMS = (
     "knn_friedman",
     "logreg_cancer",
 )
+
+
+# The twelve problems of the first suite (bench_suite.py's default, so that its saved
+# results stay reproducible), and the wider set of bench_bayes.py --problems wide:
+# every problem, with the ones added for it: a 20,000-row and a 12,000-row data
+# set, 10 dimensions, and two conditional spaces, written flat as the peers'
+# searches take them (a parameter the chosen option ignores is still sampled).
+SUITE_PROBLEMS = tuple(PROBLEMS)[:12]
+assert SUITE_PROBLEMS[-1] == "gbr_diabetes"
+WIDE_PROBLEMS = tuple(PROBLEMS)
 
 
 # The overhead experiment: a cheap model on tiny data, so that almost all the wall
