@@ -65,6 +65,24 @@ METHODS = ("random", "skhpo-bayes", "skopt-bayes", "optuna-tpe")
 # hyperopt, FLAML, HEBO (~2 s a trial) and SMAC3 (~0.15 s a trial).
 OPTIONAL = ("optuna-gp", "hyperopt-tpe", "flaml-blendsearch", "hebo", "smac3")
 OURS = "skhpo-bayes"
+# The versions a report records: these, and the libraries of the methods run.
+BASE_MODULES = (
+    "sklearn",
+    "numpy",
+    "scipy",
+    "joblib",
+    "skopt",
+    "optuna",
+    "optuna_integration",
+    "skhpo",
+)
+EXTRA_MODULES = {
+    "optuna-gp": ("torch",),
+    "hyperopt-tpe": ("hyperopt",),
+    "flaml-blendsearch": ("flaml",),
+    "hebo": ("hebo", "pymoo", "gpytorch", "torch"),
+    "smac3": ("smac", "ConfigSpace"),
+}
 
 
 def summarize(runs, methods, best=None):
@@ -508,7 +526,9 @@ def main(argv=None):
         "threads": args.threads,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}",
-        "versions": versions(),
+        "versions": versions(
+            (*BASE_MODULES, *[x for m in methods for x in EXTRA_MODULES.get(m, ())])
+        ),
         "loadavg_start": list(os.getloadavg()),
     }
     print(f"versions: {meta['versions']}", file=sys.stderr)
