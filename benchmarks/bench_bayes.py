@@ -124,6 +124,14 @@ def budgets_of(meta):
     return [b for b in meta.get("budgets", []) if b < meta["n_iter"]] + [meta["n_iter"]]
 
 
+# Methods whose proposals depend on n_iter: read at a smaller budget, their runs
+# are not what a run with that n_iter would have done.
+BUDGET_DEPENDENT = {
+    "smac3": "its initial design is min(10 d, n_iter / 4) random configurations: "
+    "25 of a budget of 100, 5 of a budget of 20",
+}
+
+
 def lead_table(runs, methods, budgets):
     """Paired skhpo-minus-peer intervals and mean normalized scores per budget."""
     peers = [m for m in methods if m != OURS]
@@ -167,6 +175,13 @@ def lead_table(runs, methods, budgets):
             + " |"
         )
     head = ["| budget | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
+    for m, why in BUDGET_DEPENDENT.items():
+        if m in methods:
+            lines += [
+                "",
+                f"{m} at the smaller budgets: not what a run of that budget would "
+                f"do ({why}).",
+            ]
     lines += [
         "",
         "Mean normalized best CV score over problems [95% bootstrap interval]:",
@@ -210,6 +225,19 @@ def markdown(results):
             f"(run of {mf['date']}, {mf.get('runtime_s') or 0:.0f} s; "
             "same problems, seeds, splits and budgets); the runtime above is "
             "this run's only.",
+            "",
+        ]
+    for c in meta.get("combined_from", []):
+        lines += [
+            f"Runs of {', '.join(c['methods'])} are taken from {c['file']} (run of "
+            f"{c['date']}, same problems, splits and budget), seeds "
+            f"{', '.join(map(str, c['seeds']))}; versions there: "
+            + ", ".join(
+                f"{k} {v}"
+                for k, v in c["versions"].items()
+                if k not in meta["versions"] or meta["versions"][k] != v
+            )
+            + ".",
             "",
         ]
     runs = results["runs"]
@@ -461,7 +489,9 @@ def main(argv=None):
         "--report",
         default=None,
         metavar="JSON",
-        help="only rebuild the Markdown report (and --plot) from a saved JSON",
+        help="only rebuild the Markdown report (and --plot) from a saved JSON; "
+        "A.json,B.json,...: A's runs and those of the other methods of B..., "
+        "whole seeds only (a run stopped early), written to --out",
     )
     ap.add_argument(
         "--merge",
@@ -473,10 +503,18 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     if args.report is not None:
-        results = json.loads(Path(args.report).read_text())
+        files = args.report.split(",")
+        results = json.loads(Path(files[0]).read_text())
+        for f in files[1:]:
+            combine(results, json.loads(Path(f).read_text()), f)
+        if len(files) > 1 and args.out is None:
+            ap.error("--report with several files needs --out")
+        out = Path(args.out or files[0])
+        if len(files) > 1:
+            out.write_text(json.dumps(results, indent=1))
         report = markdown(results)
         print(report)
-        Path(args.report).with_suffix(".md").write_text(report)
+        out.with_suffix(".md").write_text(report)
         if args.plot:
             plot(results, args.plot)
         return results
@@ -594,6 +632,45 @@ def main(argv=None):
     if args.plot:
         plot(results, args.plot)
     return results
+
+
+def combine(results, other, name):
+    """Add to ``results`` the runs of ``other``'s methods that it lacks.
+
+    Only the seeds that ``other`` ran on every problem of ``results`` count, so
+    that a run stopped early (saved as it went, seed by seed) brings whole seeds;
+    the paired intervals use the seeds both ran.
+    """
+    meta, om = results["meta"], other["meta"]
+    if om["n_iter"] != meta["n_iter"]:
+        raise ValueError(f"{name} has n_iter={om['n_iter']}, not {meta['n_iter']}")
+    new = [m for m in om["methods"] if m not in meta["methods"]]
+    problems = set(meta["problems"])
+    runs = [r for r in other["runs"] if r["method"] in new]
+    seeds = sorted(
+        s
+        for s in {r["seed"] for r in runs}
+        if all(
+            {r["problem"] for r in runs if r["seed"] == s and r["method"] == m}
+            >= problems
+            for m in new
+        )
+    )
+    results["runs"] += [
+        r for r in runs if r["seed"] in seeds and r["problem"] in problems
+    ]
+    meta["methods"] = meta["methods"] + new
+    meta.setdefault("combined_from", []).append(
+        {
+            "file": name,
+            "date": om["date"],
+            "methods": new,
+            "seeds": seeds,
+            "versions": om["versions"],
+            "runtime_s": om.get("runtime_s"),
+            "workers": om.get("workers", 1),
+        }
+    )
 
 
 def _run_task(task):
