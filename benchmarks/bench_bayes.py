@@ -416,6 +416,35 @@ def _targets(results):
                 checks.append(
                     f"mean normalized score skhpo {ours:.1f} > {peer} {theirs:.1f}: "
                     + ("PASS" if ours > theirs else "FAIL")
+                    + (
+                        " (over other seeds: see the paired checks)"
+                        if agg[peer]["n_problems"]
+                        and len(
+                            {r["seed"] for r in results["runs"] if r["method"] == peer}
+                        )
+                        != results["meta"]["n_seeds"]
+                        else ""
+                    )
+                )
+    # The targets, on the paired differences: clear of zero at the larger
+    # budgets, not below any peer at the smallest.
+    runs, methods = results["runs"], results["meta"]["methods"]
+    budgets = budgets_of(results["meta"])
+    if runs and OURS in methods and len(budgets) > 1:
+        best = {p: hi for p, (_, hi) in summarize(runs, methods)["refs"].items()}
+        for b in budgets:
+            s = summarize(at_budget(runs, b), methods, best=best)
+            for m in methods:
+                d = s["agg"].get(m, {}).get("skhpo_minus")
+                if d is None or m == "random":
+                    continue
+                if b == budgets[0]:
+                    ok, what = d[2] > 0, "not below (upper bound > 0)"
+                else:
+                    ok, what = d[1] > 0, "above (lower bound > 0)"
+                checks.append(
+                    f"budget {b}: skhpo minus {m} {harness.ci(d, signed=True)} "
+                    f"{what}: " + ("PASS" if ok else "FAIL")
                 )
     if checks:
         out = ["", "## Targets", ""] + [f"- {c}" for c in checks]
