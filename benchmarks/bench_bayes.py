@@ -132,7 +132,14 @@ BUDGET_DEPENDENT = {
 }
 
 
-def lead_table(runs, methods, budgets):
+def by_budget(runs, methods, budgets):
+    """``{budget: summarize(...)}`` of the runs read at each budget, normalized
+    with the best seen at any budget."""
+    best = {p: hi for p, (_, hi) in summarize(runs, methods)["refs"].items()}
+    return {b: summarize(at_budget(runs, b), methods, best=best) for b in budgets}
+
+
+def lead_table(summaries, methods):
     """Paired skhpo-minus-peer intervals and mean normalized scores per budget."""
     peers = [m for m in methods if m != OURS]
     lines = [
@@ -148,9 +155,7 @@ def lead_table(runs, methods, budgets):
         "|---|" + "---|" * len(peers),
     ]
     means, ranks = [], []
-    best = {p: hi for p, (_, hi) in summarize(runs, methods)["refs"].items()}
-    for b in budgets:
-        s = summarize(at_budget(runs, b), methods, best=best)
+    for b, s in summaries.items():
         row = []
         for m in peers:
             d = s["agg"].get(m, {}).get("skhpo_minus")
@@ -248,8 +253,10 @@ def markdown(results):
             "loaded machine.",
             "",
         ]
+    summaries = {}  # only with smaller budgets: the lead table and the targets
     if runs and len(budgets_of(meta)) > 1:
-        lines += lead_table(runs, methods, budgets_of(meta))
+        summaries = by_budget(runs, methods, budgets_of(meta))
+        lines += lead_table(summaries, methods)
     if runs:
         s = summarize(runs, methods)
         head = "| problem | " + " | ".join(methods) + " |"
@@ -372,7 +379,7 @@ def markdown(results):
                     )
             lines.append(f"| {m} | " + " | ".join(row) + " |")
 
-    lines += _targets(results)
+    lines += _targets(results, summaries)
     failures = [r for r in runs + ov if r["status"] == "error"]
     odd = [r for r in runs + ov if r["status"] == "ok" and r["n_violations"]]
     if failures or odd:
@@ -391,7 +398,7 @@ def markdown(results):
     return "\n".join(lines) + "\n"
 
 
-def _targets(results):
+def _targets(results, summaries):
     out = []
     ov = {
         (r["method"], r["n_iter"]): r
@@ -428,17 +435,15 @@ def _targets(results):
                 )
     # The issue's targets, on the paired differences: clear of zero at the larger
     # budgets, not below any peer at the smallest.
-    runs, methods = results["runs"], results["meta"]["methods"]
-    budgets = budgets_of(results["meta"])
-    if runs and OURS in methods and len(budgets) > 1:
-        best = {p: hi for p, (_, hi) in summarize(runs, methods)["refs"].items()}
-        for b in budgets:
-            s = summarize(at_budget(runs, b), methods, best=best)
+    methods = results["meta"]["methods"]
+    if summaries and OURS in methods:
+        first = min(summaries)
+        for b, s in summaries.items():
             for m in methods:
                 d = s["agg"].get(m, {}).get("skhpo_minus")
                 if d is None or m == "random":
                     continue
-                if b == budgets[0]:
+                if b == first:
                     ok, what = d[2] > 0, "not below (upper bound > 0)"
                 else:
                     ok, what = d[1] > 0, "above (lower bound > 0)"
