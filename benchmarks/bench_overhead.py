@@ -29,12 +29,19 @@ optuna's in-memory storage) and ``optuna-gp`` (``GPSampler``, where it installs;
 it is not run past ``--gp-max`` candidates).
 
 Every method runs in a process of its own (one after another, never side by side),
-with one BLAS thread, as the engine runs its optimizers.
+with one BLAS thread, as the engine runs its optimizers. Each ask + tell is timed
+in CPU time of that process (``time.process_time``; every method here runs on one
+thread), so that other work on the machine does not count; the wall time is kept
+beside. On a shared machine a single run still varies by 10-20% from one repeat to
+the next (one full refit of the GP lands in or out of a window), so ``--repeats R``
+runs every method R times, with seeds ``seed .. seed + R - 1``, interleaved (method
+A, method B, method A, ...), and the report gives the median over the repeats and
+their range.
 
 Usage::
 
     python benchmarks/bench_overhead.py [--sizes 100,1000,5000] [--seed 0]
-        [--methods skhpo-bayes,optuna-tpe] [--out FILE]
+        [--repeats 3] [--methods skhpo-bayes,optuna-tpe] [--out FILE]
 """
 
 from __future__ import annotations
@@ -114,16 +121,17 @@ def run_skhpo(name, n_total, seed):
     else:
         opt = KDESampler(space.n_dims, **kwargs)
     rng = np.random.RandomState(seed)
-    times, best = [], math.inf
+    times, walls, best = [], [], math.inf
     while len(times) < n_total:
-        start = time.perf_counter()
+        start, wall = time.process_time(), time.perf_counter()
         ids, X = opt.ask_ids(1)
         params = space.decode(X)[0]
         loss = objective(params, rng)
         opt.tell_ids(ids, [loss])
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
+        walls.append(time.perf_counter() - wall)
         best = min(best, loss)
-    return times, best
+    return times, walls, best
 
 
 def run_optuna(name, n_total, seed):
@@ -137,9 +145,9 @@ def run_optuna(name, n_total, seed):
         sampler = optuna.samplers.GPSampler(seed=seed)
     study = optuna.create_study(sampler=sampler)
     rng = np.random.RandomState(seed)
-    times, best = [], math.inf
+    times, walls, best = [], [], math.inf
     while len(times) < n_total:
-        start = time.perf_counter()
+        start, wall = time.process_time(), time.perf_counter()
         trial = study.ask()
         params = {}
         for spec in SPACE:
@@ -155,9 +163,10 @@ def run_optuna(name, n_total, seed):
                 params[spec[0]] = trial.suggest_categorical(spec[0], spec[2])
         loss = objective(params, rng)
         study.tell(trial, loss)
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
+        walls.append(time.perf_counter() - wall)
         best = min(best, loss)
-    return times, best
+    return times, walls, best
 
 
 def child(name, n_total, seed):
@@ -167,8 +176,8 @@ def child(name, n_total, seed):
     with threadpool_limits(1):
         run = run_skhpo if name.startswith("skhpo") else run_optuna
         try:
-            times, best = run(name, n_total, seed)
-            record = {"times": times, "best": best, "status": "ok"}
+            times, walls, best = run(name, n_total, seed)
+            record = {"times": times, "walls": walls, "best": best, "status": "ok"}
         except Exception as exc:  # a peer that does not install or run
             record = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
     record["peak_rss_mib"] = rss_mib()
@@ -181,36 +190,67 @@ def marginal(times, n):
     return sum(window) / len(window) if window else float("nan")
 
 
+def _median(values):
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else 0.5 * (values[mid - 1] + values[mid])
+
+
+def _cell(values):
+    """Median over the repeats in ms, and the range when there are several."""
+    values = [1000 * v for v in values]
+    if len(values) == 1:
+        return f"{values[0]:.1f}"
+    return f"{_median(values):.1f} ({min(values):.1f}-{max(values):.1f})"
+
+
 def markdown(results):
     sizes = results["meta"]["sizes"]
+    repeats = results["meta"].get("repeats", 1)
     lines = [
         "# Optimizer cost per candidate as the history grows",
         "",
         f"{results['meta']['date']}, {results['meta']['machine']}, one BLAS thread, "
-        f"seed {results['meta']['seed']}; {results['meta']['space']}.",
+        f"seeds {results['meta']['seed']}..{results['meta']['seed'] + repeats - 1} "
+        f"({repeats} repeats, methods interleaved); {results['meta']['space']}.",
         "",
-        "Marginal: mean ask + tell time of candidates n / 1.15 .. 1.15 n (ms). "
-        "Mean: mean over the first n candidates (ms).",
+        "CPU time of ask + tell per candidate (ms), median over the repeats "
+        "(range in brackets). Marginal at n: mean over the candidates n / 1.15 .. "
+        "1.15 n. Mean of first n: what a search of n_iter=n spends per candidate. "
+        "Wall: the marginal in wall-clock time (median).",
         "",
         "| method | "
         + " | ".join(f"marginal at {n}" for n in sizes)
         + " | "
         + " | ".join(f"mean of first {n}" for n in sizes)
+        + " | "
+        + " | ".join(f"wall at {n}" for n in sizes)
         + " | peak RSS (MiB) | best loss |",
-        "|---|" + "---|" * (2 * len(sizes) + 2),
+        "|---|" + "---|" * (3 * len(sizes) + 2),
     ]
-    for name, rec in results["methods"].items():
-        if rec["status"] != "ok":
-            lines.append(f"| {name} | " + f"not run: {rec['error'][:120]} |")
+    for name, recs in results["methods"].items():
+        recs = recs if isinstance(recs, list) else [recs]
+        ok = [r for r in recs if r["status"] == "ok"]
+        if not ok:
+            lines.append(f"| {name} | " + f"not run: {recs[0]['error'][:120]} |")
             continue
-        t = rec["times"]
-        cells = [
-            f"{1000 * marginal(t, n):.1f}" if len(t) >= n else "—" for n in sizes
-        ] + [f"{1000 * sum(t[:n]) / n:.1f}" if len(t) >= n else "—" for n in sizes]
+        cells = []
+        for key, stat in (("times", "marginal"), ("times", "mean"), ("walls", "m")):
+            for n in sizes:
+                if len(ok[0][key]) < n:
+                    cells.append("—")
+                elif stat == "mean":
+                    cells.append(_cell([sum(r[key][:n]) / n for r in ok]))
+                elif stat == "marginal":
+                    cells.append(_cell([marginal(r[key], n) for r in ok]))
+                else:
+                    cells.append(
+                        f"{1000 * _median([marginal(r[key], n) for r in ok]):.1f}"
+                    )
+        rss = max(r["peak_rss_mib"] for r in ok)
+        best = _median([r["best"] for r in ok])
         lines.append(
-            f"| {name} | "
-            + " | ".join(cells)
-            + f" | {rec['peak_rss_mib']:.0f} | {rec['best']:.3f} |"
+            f"| {name} | " + " | ".join(cells) + f" | {rss:.0f} | {best:.3f} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -220,6 +260,7 @@ def main(argv=None):
     ap.add_argument("--sizes", default="100,1000,5000")
     ap.add_argument("--methods", default=",".join(METHODS))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeats", type=int, default=3, help="runs per method")
     ap.add_argument("--gp-max", type=int, default=1000, help="optuna-gp stops here")
     ap.add_argument("--out", default=None)
     ap.add_argument("--child", nargs=3, metavar=("METHOD", "N", "SEED"))
@@ -240,26 +281,35 @@ def main(argv=None):
         },
         "methods": {},
     }
+    results["meta"]["repeats"] = args.repeats
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    for name in args.methods.split(","):
-        gp_max = math.ceil(args.gp_max * WINDOW)
-        n = min(n_total, gp_max) if name == "optuna-gp" else n_total
-        print(f"{name}: {n} candidates ...", file=sys.stderr, flush=True)
-        start = time.perf_counter()
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", name, str(n), str(args.seed)],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
-        try:
-            record = json.loads(out.stdout.strip().splitlines()[-1])
-        except (IndexError, json.JSONDecodeError):
-            record = {"status": "error", "error": out.stderr.strip()[-300:]}
-        record["wall_s"] = time.perf_counter() - start
-        results["methods"][name] = record
-        print(f"  {record['status']} in {record['wall_s']:.0f} s", file=sys.stderr)
+    methods = args.methods.split(",")
+    for name in methods:
+        results["methods"][name] = []
+    for rep in range(args.repeats):
+        seed = args.seed + rep
+        for name in methods:
+            gp_max = math.ceil(args.gp_max * WINDOW)
+            n = min(n_total, gp_max) if name == "optuna-gp" else n_total
+            print(
+                f"{name}, seed {seed}: {n} candidates ...", file=sys.stderr, flush=True
+            )
+            start = time.perf_counter()
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", name, str(n), str(seed)],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
+            )
+            try:
+                record = json.loads(out.stdout.strip().splitlines()[-1])
+            except (IndexError, json.JSONDecodeError):
+                record = {"status": "error", "error": out.stderr.strip()[-300:]}
+            record["wall_s"] = time.perf_counter() - start
+            record["seed"] = seed
+            results["methods"][name].append(record)
+            print(f"  {record['status']} in {record['wall_s']:.0f} s", file=sys.stderr)
     report = markdown(results)
     print(report)
     if args.out:

@@ -29,11 +29,12 @@ batch of points instead of two triangular solves).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
-from scipy.linalg import LinAlgError, cho_solve, cholesky, solve_triangular
-from scipy.linalg.lapack import dpotri, dtrtrs
+from scipy.linalg import LinAlgError, solve_triangular
+from scipy.linalg.lapack import dpotrf, dpotri, dpotrs, dtrtrs
 from scipy.optimize import minimize, minimize_scalar
 
 _SQRT5 = math.sqrt(5.0)
@@ -58,6 +59,7 @@ _LOG_NOISE_BOUNDS = (math.log(_NOISE_FLOOR), math.log(10.0))
 _LAMBDA_BOUNDS = (-3.0, 3.0)  # Yeo-Johnson: keeps (1 + |z|)^lambda finite
 # Prediction at this many points or more multiplies by K^-1 (GaussianProcess.K_inv_).
 _MIN_POINTS_K_INV = 64
+_FIT_FTOL = 2.220446049250313e-09  # scipy's default
 
 
 # -- outputs --------------------------------------------------------------------------
@@ -90,13 +92,17 @@ def _yeo_johnson(z: np.ndarray, lmb: float) -> np.ndarray:  # (n,) -> (n,)
     return out
 
 
-def _yeo_johnson_nll(lmb: float, z: np.ndarray, jac: float) -> float:
+def _yeo_johnson_nll(lmb: float, lp: np.ndarray, ln: np.ndarray, jac: float) -> float:
     # Profile log-likelihood of lambda under normality (Yeo & Johnson 2000):
-    # -n/2 log var(psi(z, lambda)) + (lambda - 1) sum sign(z) log(1 + |z|).
-    var = _yeo_johnson(z, lmb).var()
+    # -n/2 log var(psi(z, lambda)) + (lambda - 1) sum sign(z) log(1 + |z|), with
+    # lp = log1p(z) of the z >= 0 and ln = log1p(-z) of the others (the variance
+    # does not depend on the order, so the two parts need not be interleaved).
+    pos = np.expm1(lmb * lp) / lmb if abs(lmb) > 1e-8 else lp
+    neg = -np.expm1((2.0 - lmb) * ln) / (2.0 - lmb) if abs(lmb - 2.0) > 1e-8 else -ln
+    var = np.concatenate([pos, neg]).var()
     if not var > 0:
         return np.inf
-    return 0.5 * len(z) * math.log(var) - (lmb - 1.0) * jac
+    return 0.5 * (len(lp) + len(ln)) * math.log(var) - (lmb - 1.0) * jac
 
 
 def _robust_standardise(y: np.ndarray) -> np.ndarray:
@@ -126,12 +132,13 @@ def warp_outputs(y: np.ndarray) -> np.ndarray:  # (n,) finite -> (n,)
     if z.size < 3 or not z.any():
         return _standardise(z)
     jac = float((np.sign(z) * np.log1p(np.abs(z))).sum())
+    pos = z >= 0
     res = minimize_scalar(
         _yeo_johnson_nll,
         bounds=_LAMBDA_BOUNDS,
-        args=(z, jac),
+        args=(np.log1p(z[pos]), np.log1p(-z[~pos]), jac),
         method="bounded",
-        options={"xatol": 1e-3},
+        options={"xatol": 1e-2},  # far below lambda's standard error
     )
     return _standardise(_yeo_johnson(z, float(res.x)))
 
@@ -167,19 +174,26 @@ def matern52(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def cholesky_jitter(K: np.ndarray) -> tuple[np.ndarray, float]:  # (n, n) -> L, jitter
     """Lower Cholesky factor of ``K``, adding escalating jitter to its diagonal."""
-    try:
-        return cholesky(K, lower=True, check_finite=False), 0.0
-    except LinAlgError:
-        pass
+    # LAPACK's potrf directly, as scipy.linalg.cholesky calls it (the same bits),
+    # without the checks that cost more than the factorisation at n ~ 100.
+    L, info = dpotrf(K, lower=1, clean=1)
+    if info == 0:
+        return L, 0.0
     scale = float(np.mean(np.diag(K)))
     for rel in (1e-10, 1e-8, 1e-6, 1e-4, 1e-2):
         jitter = rel * scale
-        try:
-            L = cholesky(K + jitter * np.eye(len(K)), lower=True, check_finite=False)
+        L, info = dpotrf(K + jitter * np.eye(len(K)), lower=1, clean=1)
+        if info == 0:
             return L, jitter
-        except LinAlgError:
-            continue
     raise LinAlgError("kernel matrix is not positive definite even with jitter")
+
+
+def cho_solve(L: np.ndarray, y: np.ndarray) -> np.ndarray:  # (n, n), (n,) -> (n,)
+    """``(L L^T)^-1 y`` by LAPACK's potrs (what scipy's cho_solve calls)."""
+    x, info = dpotrs(L, y, lower=1)
+    if info != 0:  # pragma: no cover - only for invalid arguments
+        raise LinAlgError(f"dpotrs failed with info={info}")
+    return x
 
 
 def cholesky_inverse(L: np.ndarray) -> np.ndarray:  # (n, n) lower -> (n, n)
@@ -189,13 +203,23 @@ def cholesky_inverse(L: np.ndarray) -> np.ndarray:  # (n, n) lower -> (n, n)
         raise LinAlgError(f"dpotri failed with info={info}")
     # potri fills the lower triangle and leaves the zeros of L above it.
     K_inv += K_inv.T
-    K_inv[np.diag_indices(len(K_inv))] *= 0.5
+    K_inv.flat[:: len(K_inv) + 1] *= 0.5  # the diagonal
     return K_inv
 
 
 def length_scale_prior(n_dims: int) -> tuple[float, float]:
     """Mean and std of ``log ell`` (Hvarfner, Hellsten & Nardi, ICML 2024)."""
     return math.sqrt(2.0) + 0.5 * math.log(n_dims), _LENGTH_SCALE_STD
+
+
+@functools.lru_cache(maxsize=64)
+def _prior(n_dims: int) -> tuple[np.ndarray, np.ndarray]:  # 2 x (d + 2,)
+    """Means and stds of the independent normal priors on ``theta``."""
+    mu, std = length_scale_prior(n_dims)
+    mean = np.r_[np.full(n_dims, mu), _SIGNAL_PRIOR[0], _NOISE_PRIOR[0]]
+    std = np.r_[np.full(n_dims, std), _SIGNAL_PRIOR[1], _NOISE_PRIOR[1]]
+    mean.flags.writeable = std.flags.writeable = False
+    return mean, std
 
 
 class GaussianProcess:
@@ -264,10 +288,7 @@ class GaussianProcess:
     # -- marginal likelihood ----------------------------------------------------------
     def _log_prior(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         # log p(theta) up to a constant, and its gradient
-        d = self.n_dims
-        mu = np.r_[np.full(d, self.theta_prior_mode[0]), _SIGNAL_PRIOR[0]]
-        std = np.r_[np.full(d, _LENGTH_SCALE_STD), _SIGNAL_PRIOR[1]]
-        mu, std = np.r_[mu, _NOISE_PRIOR[0]], np.r_[std, _NOISE_PRIOR[1]]
+        mu, std = _prior(self.n_dims)
         u = (theta - mu) / std
         return -0.5 * float(u @ u), -u / std
 
@@ -286,9 +307,9 @@ class GaussianProcess:
         np.fill_diagonal(r2, 0.0)
         R, dR_dr2 = matern52(r2)  # (n, n)
         K = sf2 * R
-        K[np.diag_indices(n)] += sn2
+        K.flat[:: n + 1] += sn2  # the diagonal
         L, _ = cholesky_jitter(K)
-        alpha = cho_solve((L, True), y, check_finite=False)  # K^-1 y, R&W Alg. 2.1
+        alpha = cho_solve(L, y)  # K^-1 y, R&W Alg. 2.1
         lml = (
             -0.5 * float(y @ alpha)
             - float(np.log(np.diag(L)).sum())
@@ -352,7 +373,7 @@ class GaussianProcess:
                     jac=True,
                     method="L-BFGS-B",
                     bounds=bounds,
-                    options={"maxiter": maxiter},
+                    options={"maxiter": maxiter, "ftol": _FIT_FTOL},
                 )
             except LinAlgError:  # pragma: no cover - jitter makes this very rare
                 continue
@@ -370,10 +391,10 @@ class GaussianProcess:
         self.y_ = np.asarray(y, dtype=float)  # (n,)
         _, _, sn2 = self._unpack(self.theta)
         K = self.kernel(self.Z_, self.Z_)
-        K[np.diag_indices(len(K))] += sn2
+        K.flat[:: len(K) + 1] += sn2  # the diagonal
         self.L_, jitter = cholesky_jitter(K)  # (n, n) lower
         self.noise_ = sn2 + jitter
-        self.alpha_ = cho_solve((self.L_, True), self.y_, check_finite=False)
+        self.alpha_ = cho_solve(self.L_, self.y_)
         self._K_inv = self._scaled = None
         return self
 
@@ -424,7 +445,7 @@ class GaussianProcess:
             self.L_, self.kernel(self.Z_, Zf), lower=True, check_finite=False
         )  # (n, m)
         S = self.kernel(Zf, Zf) - V.T @ V
-        S[np.diag_indices(len(S))] += self.noise_
+        S.flat[:: len(S) + 1] += self.noise_  # the diagonal
         L22, _ = cholesky_jitter(S)
         n, m = len(self.Z_), len(Zf)
         L = np.zeros((n + m, n + m))
@@ -432,7 +453,7 @@ class GaussianProcess:
         new.Z_ = np.vstack([self.Z_, Zf])
         new.y_ = np.concatenate([self.y_, np.atleast_1d(yf).astype(float)])
         new.L_ = L
-        new.alpha_ = cho_solve((L, True), new.y_, check_finite=False)
+        new.alpha_ = cho_solve(L, new.y_)
         new._K_inv = new._scaled = None
         return new
 
@@ -474,3 +495,54 @@ class GaussianProcess:
         dmu[:, c] = scale * (Zsc * A.sum(1)[:, None] - A @ Zc)
         dvar[:, c] = -2.0 * scale * (Zsc * B.sum(1)[:, None] - B @ Zc)
         return mu, var, dmu, dvar
+
+    def local_predictor(self, Z0: np.ndarray):
+        """``predict(..., return_grad=True)`` specialised to moving ``Z0``'s
+        continuous coordinates, its categorical ones fixed (a gradient polish).
+
+        The categorical part of the squared distances to the training points is
+        computed once here, so each call costs only the continuous part: about
+        half the time of :meth:`predict` at a few points. Returns
+        ``f(Xc) -> (mu, var, dmu, dvar)`` where ``Xc`` (m, c) holds the continuous
+        coordinates (``self.continuous``) of the rows of ``Z0`` (m, d), and the
+        gradients are with respect to them, each (m, c).
+        """
+        Z0 = np.atleast_2d(np.asarray(Z0, dtype=float))
+        ell, sf2, _ = self._unpack(self.theta)
+        c, nc = self.continuous, len(self.continuous)
+        G, _ = self._scaled_train()  # continuous columns first, then indicators
+        Gc_train = G[:, :nc]
+        Gc2_train = (Gc_train * Gc_train).sum(1)
+        inv = 1.0 / ell[self._col_dim]
+        if nc < G.shape[1]:
+            r2_fixed = _sqdist((self._features(Z0) * inv)[:, nc:], G[:, nc:])
+        else:
+            r2_fixed = np.zeros((len(Z0), len(G)))
+        inv_c = inv[:nc]
+        Zc_train = self.Z_[:, c]
+        scale = 2.0 / ell[c] ** 2
+        L, alpha = self.L_, self.alpha_
+        var_floor = 1e-12 * sf2
+
+        def f(Xc):
+            Gs = Xc * inv_c
+            r2 = Gs @ Gc_train.T
+            r2 *= -2.0
+            r2 += (Gs * Gs).sum(1)[:, None]
+            r2 += Gc2_train
+            r2 += r2_fixed
+            np.maximum(r2, 0.0, out=r2)
+            R, dR_dr2 = matern52(r2)
+            R *= sf2  # Ks, (m, n)
+            mu = R @ alpha
+            V = dtrtrs(L, R.T, lower=1)[0]  # (n, m)
+            var = np.maximum(sf2 - (V * V).sum(0), var_floor)
+            W = dtrtrs(L, V, lower=1, trans=1)[0].T  # (m, n): K^-1 k*
+            dR_dr2 *= sf2  # dK
+            A = dR_dr2 * alpha
+            W *= dR_dr2
+            dmu = scale * (Xc * A.sum(1)[:, None] - A @ Zc_train)
+            dvar = (-2.0 * scale) * (Xc * W.sum(1)[:, None] - W @ Zc_train)
+            return mu, var, dmu, dvar
+
+        return f

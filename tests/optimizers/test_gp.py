@@ -246,3 +246,30 @@ def test_prediction_through_k_inverse_matches_the_triangular_solves():
         np.testing.assert_allclose(
             many[k], one_by_one, rtol=1e-6, atol=1e-9, err_msg=name
         )
+
+
+@pytest.mark.parametrize("n_categories", [(0, 0, 0), (0, 0, 3, 0), (2, 0, 4)])
+def test_local_predictor_matches_predict(n_categories):
+    # The polish's predictor holds the categorical coordinates of its start points
+    # and moves the continuous ones: the same posterior and gradients as predict.
+    Z, y, n_categories = _mixed_data(50, seed=4, n_categories=n_categories)
+    gp = GaussianProcess(n_categories).fit(Z, y)
+    Zs, _, _ = _mixed_data(5, seed=5, n_categories=n_categories)
+    predict = gp.local_predictor(Zs)
+    c = gp.continuous
+    moved = Zs.copy()
+    moved[:, c] = np.random.RandomState(6).uniform(size=(5, len(c)))
+    for points in (Zs, moved):
+        mu, var, dmu, dvar = predict(points[:, c])
+        ref = gp.predict(points, return_grad=True)
+        assert_allclose(mu, ref[0], rtol=1e-9, atol=1e-12)
+        assert_allclose(var, ref[1], rtol=1e-9, atol=1e-12)
+        assert_allclose(dmu, ref[2][:, c], rtol=1e-9, atol=1e-10)
+        assert_allclose(dvar, ref[3][:, c], rtol=1e-9, atol=1e-10)
+
+
+def test_log_h_fast_path_matches_the_branches():
+    # Above z = -1 the direct formula is used for the whole array at once.
+    z = np.linspace(-0.999, 5.0, 50)
+    both = log_h(np.r_[z, -3.0])[:-1]  # forces the branch code
+    assert_allclose(log_h(z), both, rtol=0, atol=0)
