@@ -63,7 +63,14 @@ HERE = Path(__file__).resolve().parent
 METHODS = ("random", "skhpo-bayes", "skopt-bayes", "optuna-tpe")
 # Also available with --methods: optuna's GPSampler (needs torch; ~0.4 s a trial),
 # hyperopt, FLAML, HEBO (~2 s a trial) and SMAC3 (~0.15 s a trial).
-OPTIONAL = ("optuna-gp", "hyperopt-tpe", "flaml-blendsearch", "hebo", "smac3")
+OPTIONAL = (
+    "optuna-gp",
+    "hyperopt-tpe",
+    "flaml-blendsearch",
+    "hebo",
+    "smac3",
+    "skhpo-bayes-warp",  # an ablation of skhpo's GP
+)
 OURS = "skhpo-bayes"
 # The versions a report records: these, and the libraries of the methods run.
 BASE_MODULES = (
@@ -230,6 +237,20 @@ def markdown(results):
             f"(run of {mf['date']}, {mf.get('runtime_s') or 0:.0f} s; "
             "same problems, seeds, splits and budgets); the runtime above is "
             "this run's only.",
+            "",
+        ]
+    for k, sit in enumerate(meta.get("sittings", []), 1):
+        lines += [
+            f"Resumed (--resume): sitting {k} of {sit['date']} ran "
+            f"{sit['runs']} runs in total so far"
+            + (f", {sit['runtime_s']:.0f} s" if sit.get("runtime_s") else "")
+            + "; versions then: "
+            + ", ".join(
+                f"{key} {v}"
+                for key, v in (sit.get("versions") or {}).items()
+                if meta["versions"].get(key) != v
+            )
+            + " (others as above). The runtime above is the last sitting's.",
             "",
         ]
     for c in meta.get("combined_from", []):
@@ -534,6 +555,13 @@ def main(argv=None):
         help="take the runs of the methods not run now from a saved JSON (same "
         "seeds, n_iter and problems): e.g. re-measure skhpo against saved peers",
     )
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run saved in --out (same n_iter, methods and problems; "
+        "more seeds allowed): its runs are kept and not run again, so that a long "
+        "peer run can be spread over several sittings",
+    )
     args = ap.parse_args(argv)
 
     if args.report is not None:
@@ -605,6 +633,25 @@ def main(argv=None):
     }
     print(f"versions: {meta['versions']}", file=sys.stderr)
     results = {"meta": meta, "runs": [], "overhead": []}
+    done = set()
+    if args.resume:
+        if out is None or not Path(out).exists():
+            ap.error("--resume needs --out, an existing file")
+        prev = json.loads(Path(out).read_text())
+        pm = prev["meta"]
+        if (pm["n_iter"], pm["methods"], pm["problems"]) != (
+            n_iter,
+            methods,
+            meta["problems"],
+        ):
+            ap.error(f"{out} has another n_iter, other methods or problems")
+        results["runs"] = prev["runs"]
+        done = {(r["problem"], r["method"], r["seed"]) for r in prev["runs"]}
+        # Every sitting keeps its own date, versions and runtime.
+        keys = ("date", "versions", "runtime_s", "workers", "argv")
+        sitting = {key: pm.get(key) for key in keys} | {"runs": len(prev["runs"])}
+        meta["sittings"] = [*pm.get("sittings", []), sitting]
+        print(f"resuming {out}: {len(done)} runs kept", file=sys.stderr)
     t_start = time.perf_counter()
 
     # Seed by seed: a run stopped early has whole seeds of every problem.
@@ -613,6 +660,7 @@ def main(argv=None):
         for seed in range(seeds)
         for problem in problems
         for m in methods
+        if (problem.name, m, seed) not in done
     ]
     for rec in _run_all(tasks, args.workers, args.threads):
         progress(rec)

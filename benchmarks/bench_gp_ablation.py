@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 import time
 from pathlib import Path
@@ -109,7 +110,8 @@ def parse_variant(text):
     """``NAME:mod.CONST=value,...`` -> (name, {(module, const): value})."""
     name, _, settings = text.partition(":")
     out = {}
-    for item in filter(None, settings.split(",")):
+    # Split at the commas that start a new setting (a value may be a JSON list).
+    for item in filter(None, re.split(r",(?=\s*\w+\.\w+=)", settings)):
         key, _, value = item.partition("=")
         mod, _, const = key.strip().partition(".")
         if mod not in MODULES or not hasattr(MODULES[mod], const):

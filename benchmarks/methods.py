@@ -83,6 +83,13 @@ METHOD_INFO = {
         "(see `halving_plan`)",
     ),
     "skhpo-bayes": Method("bayes", "skhpo", "`BayesSearchCV()`", True),
+    "skhpo-bayes-warp": Method(
+        "bayes",
+        "skhpo",
+        "`BayesSearchCV()` with input warping (an ablation: the GP's "
+        "`_WARP_INPUTS` switched on for the run)",
+        True,
+    ),
     "skhpo-hyperband": Method(
         "multi-fidelity",
         "skhpo",
@@ -244,6 +251,22 @@ def all_versions():
 # --------------------------------------------------------------------------------------
 # Wrappers
 # --------------------------------------------------------------------------------------
+
+
+def _warped_bayes_search_cv():
+    """BayesSearchCV whose GP warps its inputs during ``fit`` (an ablation)."""
+    from skhpo import BayesSearchCV
+    from skhpo._optimizers import bayes
+
+    class WarpedBayesSearchCV(BayesSearchCV):
+        def fit(self, *args, **kwargs):
+            saved, bayes._WARP_INPUTS = bayes._WARP_INPUTS, True
+            try:
+                return super().fit(*args, **kwargs)
+            finally:
+                bayes._WARP_INPUTS = saved
+
+    return WarpedBayesSearchCV
 
 
 def timed(cls):
@@ -596,6 +619,10 @@ def build(
         from skhpo import BayesSearchCV
 
         return timed(BayesSearchCV)(
+            est, to_skhpo(space), n_iter=n_iter, **common, **extra
+        ), {}
+    if name == "skhpo-bayes-warp":
+        return timed(_warped_bayes_search_cv())(
             est, to_skhpo(space), n_iter=n_iter, **common, **extra
         ), {}
     if name == "skhpo-hyperband":

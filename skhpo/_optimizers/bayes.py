@@ -86,6 +86,8 @@ _N_LATEST = 32
 # them are new, and otherwise only a new factorisation with the same
 # hyperparameters.
 _FULL_FITS_UP_TO = 20
+# Input warping of the continuous coordinates (GaussianProcess(warp_inputs=...)).
+_WARP_INPUTS = False
 _FULL_FIT_GROWTH = 1.3
 _REFIT_FRACTION = 20
 
@@ -291,7 +293,7 @@ class GaussianProcessBO(Optimizer):
             Z, y = Z[rows], y[rows]
         self._n_model = len(y)
         if self._gp is None:
-            self._gp = GaussianProcess(self._n_categories)
+            self._gp = GaussianProcess(self._n_categories, warp_inputs=_WARP_INPUTS)
         gp = self._gp
         if (
             gp.theta is None

@@ -57,6 +57,14 @@ _LOG_SIGNAL_BOUNDS = (math.log(1e-2), math.log(1e2))
 _NOISE_FLOOR = 1e-6
 _LOG_NOISE_BOUNDS = (math.log(_NOISE_FLOOR), math.log(10.0))
 _LAMBDA_BOUNDS = (-3.0, 3.0)  # Yeo-Johnson: keeps (1 + |z|)^lambda finite
+# Input warping (GaussianProcess(warp_inputs=True)): each continuous coordinate x
+# goes through the Kumaraswamy CDF 1 - (1 - x^a)^b before the kernel (Snoek,
+# Swersky, Zemel & Adams, "Input Warping for Bayesian Optimization of
+# Non-Stationary Functions", ICML 2014; HEBO, Cowen-Rivers et al., JAIR 2022), with
+# log a, log b ~ N(0, 0.25^2): the identity at the prior mode.
+_WARP_PRIOR = (0.0, 0.25)
+_LOG_WARP_BOUNDS = (math.log(0.1), math.log(10.0))
+_WARP_EPS = 1e-6  # x is clipped into [eps, 1 - eps], where the warp is smooth
 # Prediction at this many points or more multiplies by K^-1 (GaussianProcess.K_inv_).
 _MIN_POINTS_K_INV = 64
 _FIT_FTOL = 2.220446049250313e-09  # scipy's default
@@ -213,13 +221,39 @@ def length_scale_prior(n_dims: int) -> tuple[float, float]:
 
 
 @functools.lru_cache(maxsize=64)
-def _prior(n_dims: int) -> tuple[np.ndarray, np.ndarray]:  # 2 x (d + 2,)
-    """Means and stds of the independent normal priors on ``theta``."""
+def _prior(n_dims: int, n_warp: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Means and stds of the independent normal priors on ``theta``, (d + 2 + 2w,)."""
     mu, std = length_scale_prior(n_dims)
-    mean = np.r_[np.full(n_dims, mu), _SIGNAL_PRIOR[0], _NOISE_PRIOR[0]]
-    std = np.r_[np.full(n_dims, std), _SIGNAL_PRIOR[1], _NOISE_PRIOR[1]]
+    mean = np.r_[
+        np.full(n_dims, mu),
+        _SIGNAL_PRIOR[0],
+        _NOISE_PRIOR[0],
+        np.full(2 * n_warp, _WARP_PRIOR[0]),
+    ]
+    std = np.r_[
+        np.full(n_dims, std),
+        _SIGNAL_PRIOR[1],
+        _NOISE_PRIOR[1],
+        np.full(2 * n_warp, _WARP_PRIOR[1]),
+    ]
     mean.flags.writeable = std.flags.writeable = False
     return mean, std
+
+
+def kumaraswamy(x: np.ndarray, a: np.ndarray, b: np.ndarray):  # (n, c), (c,), (c,)
+    """The Kumaraswamy CDF ``w = 1 - (1 - x^a)^b`` and its derivatives.
+
+    Returns ``w``, ``dw/dx``, ``dw/dlog a`` and ``dw/dlog b``, each (n, c), with
+    ``x`` clipped into ``[_WARP_EPS, 1 - _WARP_EPS]``.
+    """
+    x = np.clip(x, _WARP_EPS, 1.0 - _WARP_EPS)
+    log_x = np.log(x)
+    xa = np.exp(a * log_x)  # x^a
+    one_m = -np.expm1(a * log_x)  # 1 - x^a, accurate as x^a -> 1
+    log_one_m = np.log(one_m)
+    omb = np.exp(b * log_one_m)  # (1 - x^a)^b
+    ab_ratio = a * b * omb / one_m  # a b (1 - x^a)^(b - 1)
+    return 1.0 - omb, ab_ratio * xa / x, ab_ratio * xa * log_x, -b * omb * log_one_m
 
 
 class GaussianProcess:
@@ -230,11 +264,16 @@ class GaussianProcess:
     n_categories : ndarray of int, shape (d,)
         Number of categories of each coordinate modelled with the Hamming distance,
         0 for the coordinates modelled as continuous.
+    warp_inputs : bool, default=False
+        Whether each continuous coordinate goes through a Kumaraswamy CDF with
+        its own two fitted parameters before the kernel (see ``_WARP_PRIOR``).
 
     Attributes
     ----------
-    theta : ndarray of shape (d + 2,)
-        ``log ell_1..d, log sigma_f^2, log sigma_n^2``; None before ``fit``.
+    theta : ndarray of shape (d + 2 + 2 w,)
+        ``log ell_1..d, log sigma_f^2, log sigma_n^2``, then with input warping
+        ``log a`` and ``log b`` of each of the w continuous coordinates; None
+        before ``fit``.
     Z_, y_ : ndarray of shape (n, d) and (n,)
         The inputs and (transformed) outputs conditioned on.
     L_ : ndarray of shape (n, n)
@@ -245,7 +284,9 @@ class GaussianProcess:
         ``sigma_n^2`` plus any jitter the factorisation needed.
     """
 
-    def __init__(self, n_categories: np.ndarray):
+    n_warp = 0  # number of warped coordinates (a class default for old pickles)
+
+    def __init__(self, n_categories: np.ndarray, warp_inputs: bool = False):
         self.n_categories = np.asarray(n_categories, dtype=np.int64)
         d = self.n_dims = len(self.n_categories)
         self.continuous = np.flatnonzero(self.n_categories == 0)
@@ -258,14 +299,26 @@ class GaussianProcess:
             [self.continuous]
             + [np.full(self.n_categories[j], j) for j in self.categorical]
         ).astype(np.int64)  # (C,)
-        mu, _ = length_scale_prior(d)
-        self.theta_prior_mode = np.r_[np.full(d, mu), _SIGNAL_PRIOR[0], _NOISE_PRIOR[0]]
-        self.theta = None  # (d + 2,): log ell, log sigma_f^2, log sigma_n^2
+        self.n_warp = len(self.continuous) if warp_inputs else 0
+        self.theta_prior_mode = _prior(d, self.n_warp)[0].copy()
+        self.theta = None  # log ell, log sigma_f^2, log sigma_n^2 (, log a, log b)
         self._K_inv = self._scaled = None
 
     # -- features and kernel --------------------------------------------------------
-    def _features(self, Z: np.ndarray) -> np.ndarray:  # (n, d) -> (n, C)
-        parts = [Z[:, self.continuous]]
+    def _warp(self, theta: np.ndarray):  # -> a, b, each (w,)
+        d, w = self.n_dims, self.n_warp
+        return np.exp(theta[d + 2 : d + 2 + w]), np.exp(theta[d + 2 + w :])
+
+    def _features(
+        self, Z: np.ndarray, theta: np.ndarray | None = None, warp: bool = True
+    ) -> np.ndarray:  # (n, d) -> (n, C)
+        """Kernel features: the continuous coordinates (warped with ``theta``'s
+        parameters, ``self.theta`` by default, unless ``warp`` is false), then
+        one scaled indicator per category."""
+        Zc = Z[:, self.continuous]
+        if self.n_warp and warp:
+            Zc = kumaraswamy(Zc, *self._warp(self.theta if theta is None else theta))[0]
+        parts = [Zc]
         for j in self.categorical:
             k = self.n_categories[j]
             idx = np.minimum(np.floor(Z[:, j] * k), k - 1).astype(np.int64)
@@ -282,13 +335,13 @@ class GaussianProcess:
         """Noise-free covariance ``k(A, B)``, shape (len(A), len(B))."""
         ell, sf2, _ = self._unpack(self.theta if theta is None else theta)
         inv = 1.0 / ell[self._col_dim]
-        r2 = _sqdist(self._features(A) * inv, self._features(B) * inv)
+        r2 = _sqdist(self._features(A, theta) * inv, self._features(B, theta) * inv)
         return sf2 * matern52(r2)[0]
 
     # -- marginal likelihood ----------------------------------------------------------
     def _log_prior(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         # log p(theta) up to a constant, and its gradient
-        mu, std = _prior(self.n_dims)
+        mu, std = _prior(self.n_dims, self.n_warp)
         u = (theta - mu) / std
         return -0.5 * float(u @ u), -u / std
 
@@ -297,11 +350,14 @@ class GaussianProcess:
     ) -> tuple[float, np.ndarray]:
         """Log marginal likelihood and its gradient with respect to ``theta``.
 
-        ``F`` are the features of the training inputs, shape (n, C); ``y`` the
-        training outputs, shape (n,).
+        ``F`` are the features of the training inputs, shape (n, C), not warped
+        (``_features(Z, warp=False)``); ``y`` the training outputs, shape (n,).
         """
-        d, n = self.n_dims, len(y)
+        d, n, w = self.n_dims, len(y), self.n_warp
         ell, sf2, sn2 = self._unpack(theta)
+        if w:
+            F = F.copy()
+            F[:, :w], _, dw_dloga, dw_dlogb = kumaraswamy(F[:, :w], *self._warp(theta))
         G = F / ell[self._col_dim]  # (n, C)
         r2 = _sqdist(G, G)
         np.fill_diagonal(r2, 0.0)
@@ -319,7 +375,7 @@ class GaussianProcess:
         K_inv = cholesky_inverse(L)
         W = np.outer(alpha, alpha)
         W -= K_inv  # (n, n), symmetric
-        grad = np.empty(d + 2)
+        grad = np.empty(len(theta))
         grad[d] = 0.5 * sf2 * float(W.ravel() @ R.ravel())  # dK/dlog sf2 = sf2 R
         grad[d + 1] = 0.5 * sn2 * float(np.trace(W))  # dK/dlog sn2 = sn2 I
         # dK/dlog ell_j = sf2 dR/dr2 * (-2) sum_{c in j} (G_ic - G_kc)^2, and for a
@@ -328,8 +384,15 @@ class GaussianProcess:
         M *= dR_dr2
         M *= 0.5 * sf2
         m = M.sum(1)
-        per_col = 2.0 * (m @ (G * G)) - 2.0 * (G * (M @ G)).sum(0)  # (C,)
+        MG = M @ G
+        per_col = 2.0 * (m @ (G * G)) - 2.0 * (G * MG).sum(0)  # (C,)
         grad[:d] = -2.0 * np.bincount(self._col_dim, per_col, minlength=d)
+        if w:
+            # d lml / d G_ic = 4 (G_ic m_i - (M G)_ic), and G_ic = w_ic / ell_c on
+            # the warped columns (the first w).
+            dl_dw = 4.0 * (G[:, :w] * m[:, None] - MG[:, :w]) / ell[self.continuous]
+            grad[d + 2 : d + 2 + w] = (dl_dw * dw_dloga).sum(0)
+            grad[d + 2 + w :] = (dl_dw * dw_dlogb).sum(0)
         return lml, grad
 
     def _neg_log_posterior(
@@ -344,8 +407,12 @@ class GaussianProcess:
 
     # -- fitting ---------------------------------------------------------------------
     def _bounds(self):
-        d = self.n_dims
-        return [_LOG_ELL_BOUNDS] * d + [_LOG_SIGNAL_BOUNDS, _LOG_NOISE_BOUNDS]
+        d, w = self.n_dims, self.n_warp
+        return (
+            [_LOG_ELL_BOUNDS] * d
+            + [_LOG_SIGNAL_BOUNDS, _LOG_NOISE_BOUNDS]
+            + [_LOG_WARP_BOUNDS] * (2 * w)
+        )
 
     def fit(
         self, Z: np.ndarray, y: np.ndarray, *, starts=(), maxiter: int = 200
@@ -356,7 +423,7 @@ class GaussianProcess:
         y : (n,) transformed outputs.
         """
         Z, y = np.asarray(Z, dtype=float), np.asarray(y, dtype=float)
-        F = self._features(Z)
+        F = self._features(Z, warp=False)  # warped inside, with each theta
         bounds = self._bounds()
         lo, hi = np.array(bounds).T
         inits = [] if self.theta is None else [self.theta]
@@ -487,6 +554,10 @@ class GaussianProcess:
         # sum_i A_si d r2_si / d zs_j = 2 / ell_j^2 (zs_j sum_i A_si - (A Z)_sj).
         c = self.continuous
         Zc, Zsc, scale = self.Z_[:, c], Zs[:, c], 2.0 / ell[c] ** 2
+        if self.n_warp:  # the same in warped coordinates, then times dw/dx
+            a, b = self._warp(self.theta)
+            Zc = kumaraswamy(Zc, a, b)[0]
+            Zsc, dw_dx = kumaraswamy(Zsc, a, b)[:2]
         dK = sf2 * dR_dr2  # (m, n)
         A = dK * self.alpha_  # dmu = sum_i dk_si alpha_i
         B = dK * W  # dvar = -2 sum_i dk_si (K^-1 k*)_i
@@ -494,6 +565,9 @@ class GaussianProcess:
         dvar = np.zeros_like(Zs)
         dmu[:, c] = scale * (Zsc * A.sum(1)[:, None] - A @ Zc)
         dvar[:, c] = -2.0 * scale * (Zsc * B.sum(1)[:, None] - B @ Zc)
+        if self.n_warp:
+            dmu[:, c] *= dw_dx
+            dvar[:, c] *= dw_dx
         return mu, var, dmu, dvar
 
     def local_predictor(self, Z0: np.ndarray):
@@ -523,8 +597,13 @@ class GaussianProcess:
         scale = 2.0 / ell[c] ** 2
         L, alpha = self.L_, self.alpha_
         var_floor = 1e-12 * sf2
+        warp = self._warp(self.theta) if self.n_warp else None
+        if warp is not None:
+            Zc_train = kumaraswamy(Zc_train, *warp)[0]
 
         def f(Xc):
+            if warp is not None:  # in warped coordinates, then times dw/dx
+                Xc, dw_dx = kumaraswamy(Xc, *warp)[:2]
             Gs = Xc * inv_c
             r2 = Gs @ Gc_train.T
             r2 *= -2.0
@@ -543,6 +622,9 @@ class GaussianProcess:
             W *= dR_dr2
             dmu = scale * (Xc * A.sum(1)[:, None] - A @ Zc_train)
             dvar = (-2.0 * scale) * (Xc * W.sum(1)[:, None] - W @ Zc_train)
+            if warp is not None:
+                dmu *= dw_dx
+                dvar *= dw_dx
             return mu, var, dmu, dvar
 
         return f

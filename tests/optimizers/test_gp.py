@@ -18,6 +18,7 @@ from skhpo._optimizers.gp import (
     GaussianProcess,
     cholesky_jitter,
     impute_failures,
+    kumaraswamy,
     matern52,
     warp_outputs,
 )
@@ -38,7 +39,15 @@ def _mixed_data(n, seed=0, n_categories=(0, 0, 3, 0)):
 def _random_theta(gp, seed):
     rng = np.random.RandomState(seed)
     theta = np.r_[rng.uniform(-1.5, 1.0, gp.n_dims), rng.uniform(-1, 1), -3.0]
-    return theta
+    # Input warping: log a, log b of each continuous coordinate.
+    return np.r_[theta, rng.uniform(-1.0, 1.0, 2 * gp.n_warp)]
+
+
+def _warped_gp(n_categories, Z, y, seed=0):
+    """A GP with input warping conditioned at a random, clearly warped theta."""
+    gp = GaussianProcess(n_categories, warp_inputs=True)
+    gp.theta = _random_theta(gp, seed)
+    return gp.condition(Z, y)
 
 
 @pytest.mark.parametrize("n_categories", [(0, 0, 0), (0, 0, 3, 0), (2, 4)])
@@ -76,12 +85,13 @@ def test_matern52_derivative():
     assert k[0] == 1.0 and np.all(np.diff(k) < 0)
 
 
+@pytest.mark.parametrize("warp_inputs", [False, True])
 @pytest.mark.parametrize("n_categories", [(0, 0, 0), (0, 0, 3, 0)])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_log_marginal_likelihood_gradient(n_categories, seed):
+def test_log_marginal_likelihood_gradient(n_categories, seed, warp_inputs):
     Z, y, n_categories = _mixed_data(25, seed=seed, n_categories=n_categories)
-    gp = GaussianProcess(n_categories)
-    F = gp._features(Z)
+    gp = GaussianProcess(n_categories, warp_inputs=warp_inputs)
+    F = gp._features(Z, warp=False)
     theta = _random_theta(gp, seed)
     _, grad = gp.log_marginal_likelihood(theta, F, y)
     numeric = approx_fprime(
@@ -273,3 +283,65 @@ def test_log_h_fast_path_matches_the_branches():
     z = np.linspace(-0.999, 5.0, 50)
     both = log_h(np.r_[z, -3.0])[:-1]  # forces the branch code
     assert_allclose(log_h(z), both, rtol=0, atol=0)
+
+
+def test_kumaraswamy_derivatives_and_identity():
+    x = np.linspace(0.0, 1.0, 41)[:, None]
+    w, dw_dx, dw_dloga, dw_dlogb = kumaraswamy(x, np.array([1.0]), np.array([1.0]))
+    assert_allclose(w[1:-1], x[1:-1])  # a = b = 1: the identity
+    assert_allclose(dw_dx[1:-1], 1.0)
+    a, b = np.array([0.4]), np.array([2.5])
+    w, dw_dx, dw_dloga, dw_dlogb = kumaraswamy(x, a, b)
+    assert np.all(np.diff(w[:, 0]) > 0) and np.all(np.isfinite(dw_dx))
+    inner = x[1:-1]
+    for k, f in enumerate(
+        (
+            lambda t: kumaraswamy(inner + t, a, b)[0],
+            lambda t: kumaraswamy(inner, a * math.exp(t), b)[0],
+            lambda t: kumaraswamy(inner, a, b * math.exp(t))[0],
+        )
+    ):
+        numeric = (f(1e-7) - f(-1e-7)) / 2e-7
+        analytic = (dw_dx, dw_dloga, dw_dlogb)[k][1:-1]
+        assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("n_categories", [(0, 0, 0), (0, 0, 3, 0)])
+def test_warped_posterior_gradients_match_finite_differences(n_categories):
+    Z, y, n_categories = _mixed_data(30, seed=2, n_categories=n_categories)
+    gp = _warped_gp(n_categories, Z, y, seed=5)
+    Zs, _, _ = _mixed_data(4, seed=3, n_categories=n_categories)
+    mu, _var, dmu, dvar = gp.predict(Zs, return_grad=True)
+    for s in range(len(Zs)):
+        for grad, out in ((dmu, 0), (dvar, 1)):
+            numeric = approx_fprime(
+                Zs[s], lambda z, out=out: gp.predict(z[None])[out][0], 1e-7
+            )
+            numeric[n_categories > 0] = 0.0
+            assert_allclose(grad[s], numeric, rtol=1e-4, atol=1e-5)
+    # The polish's predictor agrees.
+    c = gp.continuous
+    local = gp.local_predictor(Zs)(Zs[:, c])
+    for k in range(2):
+        assert_allclose(local[k], (mu, _var)[k], rtol=1e-9, atol=1e-12)
+    assert_allclose(local[2], dmu[:, c], rtol=1e-9, atol=1e-10)
+    assert_allclose(local[3], dvar[:, c], rtol=1e-9, atol=1e-10)
+
+
+def test_input_warping_is_learned_where_the_function_needs_it():
+    # A function that varies fast near 0 and is flat elsewhere: a stationary
+    # kernel must pick one length scale for both; the warp stretches the start.
+    rng = np.random.RandomState(0)
+    Z = rng.uniform(size=(40, 1))
+    y = np.sin(12.0 * np.sqrt(Z[:, 0]))
+    plain = GaussianProcess(np.array([0])).fit(Z, y)
+    warped = GaussianProcess(np.array([0]), warp_inputs=True).fit(
+        Z, y, starts=[GaussianProcess(np.array([0]), warp_inputs=True).theta_prior_mode]
+    )
+    a, _ = warped._warp(warped.theta)
+    assert a[0] < 0.8  # x^a with a < 1 stretches the region near 0
+    Zt = np.linspace(0.0, 1.0, 200)[:, None]
+    yt = np.sin(12.0 * np.sqrt(Zt[:, 0]))
+    err_plain = np.mean((plain.predict(Zt)[0] - yt) ** 2)
+    err_warped = np.mean((warped.predict(Zt)[0] - yt) ** 2)
+    assert err_warped < err_plain
