@@ -240,17 +240,17 @@ def markdown(results):
             "",
         ]
     for k, sit in enumerate(meta.get("sittings", []), 1):
+        changed = ", ".join(
+            f"{key} {v}"
+            for key, v in (sit.get("versions") or {}).items()
+            if meta["versions"].get(key) != v
+        )
         lines += [
-            f"Resumed (--resume): sitting {k} of {sit['date']} ran "
-            f"{sit['runs']} runs in total so far"
-            + (f", {sit['runtime_s']:.0f} s" if sit.get("runtime_s") else "")
-            + "; versions then: "
-            + ", ".join(
-                f"{key} {v}"
-                for key, v in (sit.get("versions") or {}).items()
-                if meta["versions"].get(key) != v
-            )
-            + " (others as above). The runtime above is the last sitting's.",
+            f"Resumed (--resume): sitting {k}, of {sit['date']}, had run "
+            f"{sit['runs']} runs in all"
+            + (f" ({sit['runtime_s']:.0f} s)" if sit.get("runtime_s") else "")
+            + (f"; versions then: {changed}" if changed else "; same versions")
+            + ". The runtime above is the last sitting's.",
             "",
         ]
     for c in meta.get("combined_from", []):
@@ -562,6 +562,13 @@ def main(argv=None):
         "more seeds allowed): its runs are kept and not run again, so that a long "
         "peer run can be spread over several sittings",
     )
+    ap.add_argument(
+        "--versus",
+        default=None,
+        metavar="JSON",
+        help="with --report: also compare this file's skhpo with that file's "
+        "(another version of skhpo on the same problems and seeds)",
+    )
     args = ap.parse_args(argv)
 
     if args.report is not None:
@@ -575,6 +582,9 @@ def main(argv=None):
         if len(files) > 1:
             out.write_text(json.dumps(results, indent=1))
         report = markdown(results)
+        if args.versus:
+            old = json.loads(Path(args.versus).read_text())
+            report += "\n" + versus(results, old, args.versus)
         print(report)
         out.with_suffix(".md").write_text(report)
         if args.plot:
@@ -753,6 +763,52 @@ def combine(results, other, name):
             "workers": om.get("workers", 1),
         }
     )
+
+
+def versus(results, old, name):
+    """Markdown: this file's skhpo minus ``old``'s (another version of it).
+
+    Paired by seed on the problems and seeds both ran, per budget, normalized as
+    in the report (random search = 0, from whichever file has it; the best seen by
+    any run of either = 100), with the fit time and overhead of both beside.
+    """
+    mine = [r for r in results["runs"] if r["method"] == OURS]
+    theirs = [dict(r, method="previous") for r in old["runs"] if r["method"] == OURS]
+    random = [r for r in results["runs"] if r["method"] == "random"] or [
+        r for r in old["runs"] if r["method"] == "random"
+    ]
+    runs = mine + theirs + random
+    problems = [p for p in results["meta"]["problems"] if p in old["meta"]["problems"]]
+    best = {p: hi for p, (_, hi) in harness.normalize([dict(r) for r in runs]).items()}
+    lines = [
+        f"## {OURS} of this run minus {OURS} of {name}",
+        "",
+        f"Paired by seed over {len(problems)} problems (same splits); the other "
+        f"file: {old['meta']['date']}, skhpo "
+        f"{old['meta']['versions'].get('skhpo', '?')}.",
+        "",
+        "| budget | this minus the other [95% interval] |",
+        "|---|---|",
+    ]
+    for b in budgets_of(results["meta"]):
+        rb = at_budget(runs, b)
+        harness.normalize(rb, best=best)
+        d = harness.paired(rb, problems, OURS, "previous")
+        lines.append(f"| {b} | {harness.ci(d, signed=True)} |")
+    lines.append("")
+    for label, rs in (("this run", mine), (name, theirs)):
+        ok = [r for r in rs if r["status"] == "ok"]
+        fit = sum(r.get("fit_score_time", 0.0) or 0.0 for r in ok)
+        over = [
+            r["overhead_per_candidate"] for r in ok if "overhead_per_candidate" in r
+        ]
+        lines.append(
+            f"- {label}: {len(ok)} runs, fit and score time {fit:.0f} s in all, median "
+            f"overhead {1000 * float(np.median(over)):.1f} ms per candidate"
+            if over
+            else f"- {label}: {len(ok)} runs"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def _run_task(task):
