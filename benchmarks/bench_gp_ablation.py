@@ -18,8 +18,9 @@ A variant is a set of module constants of ``skhpo._optimizers.bayes`` or
 Functions (minimised, on the unit cube; ``tests/optimizers/_functions.py``):
 Branin (2 dims), Hartmann6, Hartmann6 with Gaussian noise of sd 0.05 (a CV score's
 noise is of that order against the range of the function), Rosenbrock in 4 dims,
-and the 6-dimensional mixed space of ``bench_overhead.py`` (three log reals, a log
-integer, four and two categories; noisy).
+Hartmann6 in 10 dimensions of which 4 do nothing, and the 6-dimensional mixed
+space of ``bench_overhead.py`` (three log reals, a log integer, four and two
+categories; noisy).
 
 Usage::
 
@@ -94,6 +95,15 @@ def problems():
         "hartmann6": (6, None, None, exact(hartmann6), hartmann6, MINIMA[hartmann6]),
         "hartmann6_noisy": (6, None, None, noisy_h6, hartmann6, MINIMA[hartmann6]),
         "rosenbrock4": (4, None, None, exact(rosenbrock), rosenbrock, 0.0),
+        # Six coordinates that matter among ten, as in most model-selection spaces.
+        "hartmann6_in10d": (
+            10,
+            None,
+            None,
+            exact(lambda U: hartmann6(U[:, :6])),
+            lambda U: hartmann6(U[:, :6]),
+            MINIMA[hartmann6],
+        ),
         # The noise-free minimum of bench_overhead.objective is 0.
         "mixed6": (
             space.n_dims,
