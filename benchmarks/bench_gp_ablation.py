@@ -13,7 +13,7 @@ model-selection benchmark (``bench_bayes.py``), which has the last word.
 
 A variant is a set of module constants of ``skhpo._optimizers.bayes`` or
 ``skhpo._optimizers.gp``, overridden for the run: ``--variant
-'cheap:bayes._POLISH_FTOL=1e-4,gp._FIT_FTOL=1e-6'``. The default is always run.
+'loose:bayes._POLISH_FTOL=1e-4,gp._WARP_PRIOR=[0,0.5]'``. The default is always run.
 
 Functions (minimised, on the unit cube; ``tests/optimizers/_functions.py``):
 Branin (2 dims), Hartmann6, Hartmann6 with Gaussian noise of sd 0.05 (a CV score's

@@ -67,7 +67,6 @@ _LOG_WARP_BOUNDS = (math.log(0.1), math.log(10.0))
 _WARP_EPS = 1e-6  # x is clipped into [eps, 1 - eps], where the warp is smooth
 # Prediction at this many points or more multiplies by K^-1 (GaussianProcess.K_inv_).
 _MIN_POINTS_K_INV = 64
-_FIT_FTOL = 2.220446049250313e-09  # scipy's default
 
 
 # -- outputs --------------------------------------------------------------------------
@@ -440,7 +439,7 @@ class GaussianProcess:
                     jac=True,
                     method="L-BFGS-B",
                     bounds=bounds,
-                    options={"maxiter": maxiter, "ftol": _FIT_FTOL},
+                    options={"maxiter": maxiter},
                 )
             except LinAlgError:  # pragma: no cover - jitter makes this very rare
                 continue
