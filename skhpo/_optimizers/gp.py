@@ -34,6 +34,7 @@ import math
 
 import numpy as np
 from scipy.linalg import LinAlgError, solve_triangular
+from scipy.linalg.blas import dtrsm
 from scipy.linalg.lapack import dpotrf, dpotri, dpotrs, dtrtrs
 from scipy.optimize import minimize, minimize_scalar
 
@@ -65,7 +66,8 @@ _LAMBDA_BOUNDS = (-3.0, 3.0)  # Yeo-Johnson: keeps (1 + |z|)^lambda finite
 _WARP_PRIOR = (0.0, 0.25)
 _LOG_WARP_BOUNDS = (math.log(0.1), math.log(10.0))
 _WARP_EPS = 1e-6  # x is clipped into [eps, 1 - eps], where the warp is smooth
-# Prediction at this many points or more multiplies by K^-1 (GaussianProcess.K_inv_).
+# Prediction with gradients at this many points or more multiplies by K^-1
+# (GaussianProcess.K_inv_).
 _MIN_POINTS_K_INV = 64
 
 
@@ -160,12 +162,14 @@ def _sqdist(
     return np.maximum(r2, 0.0)
 
 
-def matern52(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def matern52(r2: np.ndarray, grad: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Matérn 5/2 correlation and its derivative with respect to ``r^2``.
 
     R&W eq. (4.17) with nu = 5/2: ``k(r) = (1 + sqrt5 r + 5 r^2 / 3) exp(-sqrt5 r)``,
     ``r`` already divided by the length scales. Differentiating,
     ``dk/d(r^2) = -(5/6) (1 + sqrt5 r) exp(-sqrt5 r)``, finite at ``r = 0``.
+    Without ``grad`` the derivative is not computed (``None``); ``k`` has the same
+    bits either way.
     """
     sqrt5_r = np.sqrt(r2)
     sqrt5_r *= _SQRT5
@@ -174,6 +178,8 @@ def matern52(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     k = r2 * (5.0 / 3.0)
     k += sqrt5_r
     k *= e
+    if not grad:
+        return k, None
     sqrt5_r *= e
     sqrt5_r *= -5.0 / 6.0
     return k, sqrt5_r
@@ -335,7 +341,7 @@ class GaussianProcess:
         ell, sf2, _ = self._unpack(self.theta if theta is None else theta)
         inv = 1.0 / ell[self._col_dim]
         r2 = _sqdist(self._features(A, theta) * inv, self._features(B, theta) * inv)
-        return sf2 * matern52(r2)[0]
+        return sf2 * matern52(r2, grad=False)[0]
 
     # -- marginal likelihood ----------------------------------------------------------
     def _log_prior(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -480,12 +486,13 @@ class GaussianProcess:
     def K_inv_(self) -> np.ndarray:  # (n, n)
         """``(K + noise_ I)^-1``, from ``L_`` (LAPACK ``potri``), once per model.
 
-        Prediction at many points multiplies by it instead of solving with
-        ``L_`` twice, which costs more in flops and in calls. Its variances err by
-        about ``eps cond(K)`` (below ``1e-9`` of the signal variance with the noise
-        floor), harmless for ranking raw candidates but enough to blur a finite
-        difference: prediction at fewer than ``_MIN_POINTS_K_INV`` points (the
-        gradient-based polish) uses the triangular solves.
+        Prediction with gradients at many points multiplies by it instead of
+        solving with ``L_`` twice, which costs more in flops and in calls. Its
+        variances err by about ``eps cond(K)`` (below ``1e-9`` of the signal
+        variance with the noise floor), harmless for ranking candidates but enough
+        to blur a finite difference: prediction at fewer than
+        ``_MIN_POINTS_K_INV`` points (the gradient-based polish) and every
+        prediction without gradients use triangular solves.
         """
         if self._K_inv is None:
             self._K_inv = cholesky_inverse(self.L_)
@@ -534,9 +541,15 @@ class GaussianProcess:
         ell, sf2, _ = self._unpack(self.theta)
         inv = 1.0 / ell[self._col_dim]
         r2 = _sqdist(self._features(Zs) * inv, *self._scaled_train())
-        R, dR_dr2 = matern52(r2)
+        R, dR_dr2 = matern52(r2, grad=return_grad)
         Ks = sf2 * R  # (m, n)
         mu = Ks @ self.alpha_  # eq. (2.25)
+        if not return_grad:
+            # Rows k*^T L^-T by BLAS's trsm from the right (on Ks as it lies in
+            # memory): half the flops of a product with K^-1, and no K^-1 to form.
+            V = dtrsm(1.0, self.L_, Ks, side=1, lower=1, trans_a=1)  # (m, n)
+            var = sf2 - np.einsum("ij,ij->i", V, V)
+            return mu, np.maximum(var, 1e-12 * sf2)  # eq. (2.26)
         if len(Zs) >= _MIN_POINTS_K_INV:
             W = Ks @ self.K_inv_  # (m, n): rows K^-1 k*, as K^-1 is symmetric
             var = sf2 - (Ks * W).sum(1)
@@ -545,8 +558,6 @@ class GaussianProcess:
             W = None  # K^-1 k*, needed for the gradient only
             var = sf2 - (V * V).sum(0)
         var = np.maximum(var, 1e-12 * sf2)  # eq. (2.26)
-        if not return_grad:
-            return mu, var
         if W is None:
             W = dtrtrs(self.L_, V, lower=1, trans=1)[0].T  # (m, n)
         # d r2 / d zs_j = 2 (zs_j - z_ij) / ell_j^2 on continuous coordinates, so
@@ -585,42 +596,50 @@ class GaussianProcess:
         c, nc = self.continuous, len(self.continuous)
         G, _ = self._scaled_train()  # continuous columns first, then indicators
         Gc_train = G[:, :nc]
-        Gc2_train = (Gc_train * Gc_train).sum(1)
         inv = 1.0 / ell[self._col_dim]
+        # r2 = |Gs|^2 - 2 Gs Gc^T + (|Gc|^2 + the fixed categorical part): the
+        # part that does not move is added up once, here.
+        r2_fixed = (Gc_train * Gc_train).sum(1)[None, :]
         if nc < G.shape[1]:
-            r2_fixed = _sqdist((self._features(Z0) * inv)[:, nc:], G[:, nc:])
+            r2_fixed = r2_fixed + _sqdist((self._features(Z0) * inv)[:, nc:], G[:, nc:])
         else:
-            r2_fixed = np.zeros((len(Z0), len(G)))
+            r2_fixed = np.repeat(r2_fixed, len(Z0), axis=0)
         inv_c = inv[:nc]
+        minus_2_Gc_T = -2.0 * Gc_train.T  # (nc, n)
         Zc_train = self.Z_[:, c]
-        scale = 2.0 / ell[c] ** 2
-        L, alpha = self.L_, self.alpha_
-        var_floor = 1e-12 * sf2
-        warp = self._warp(self.theta) if self.n_warp else None
-        if warp is not None:
+        if self.n_warp:
+            warp = self._warp(self.theta)
             Zc_train = kumaraswamy(Zc_train, *warp)[0]
+        else:
+            warp = None
+        # One product gives both A @ Zc and A.sum(1): Zc with a column of ones.
+        Zc1_train = np.hstack([Zc_train, np.ones((len(Zc_train), 1))])  # (n, nc + 1)
+        # sf2 folded into the constants: Ks = sf2 R, dK = sf2 dR/dr2.
+        scale_mu = (2.0 * sf2) / ell[c] ** 2
+        scale_var = -2.0 * scale_mu
+        L, alpha = self.L_, self.alpha_
+        sf2_alpha = sf2 * alpha
+        L_over_sf2 = L / sf2  # L^-1 Ks = (L / sf2)^-1 R
+        var_floor = 1e-12 * sf2
 
         def f(Xc):
             if warp is not None:  # in warped coordinates, then times dw/dx
                 Xc, dw_dx = kumaraswamy(Xc, *warp)[:2]
             Gs = Xc * inv_c
-            r2 = Gs @ Gc_train.T
-            r2 *= -2.0
-            r2 += (Gs * Gs).sum(1)[:, None]
-            r2 += Gc2_train
+            r2 = Gs @ minus_2_Gc_T
+            r2 += np.einsum("ij,ij->i", Gs, Gs)[:, None]
             r2 += r2_fixed
             np.maximum(r2, 0.0, out=r2)
             R, dR_dr2 = matern52(r2)
-            R *= sf2  # Ks, (m, n)
-            mu = R @ alpha
-            V = dtrtrs(L, R.T, lower=1)[0]  # (n, m)
-            var = np.maximum(sf2 - (V * V).sum(0), var_floor)
+            mu = R @ sf2_alpha
+            V = dtrtrs(L_over_sf2, R.T, lower=1)[0]  # (n, m): L^-1 k*
+            var = np.maximum(sf2 - np.einsum("ij,ij->j", V, V), var_floor)
             W = dtrtrs(L, V, lower=1, trans=1)[0].T  # (m, n): K^-1 k*
-            dR_dr2 *= sf2  # dK
-            A = dR_dr2 * alpha
             W *= dR_dr2
-            dmu = scale * (Xc * A.sum(1)[:, None] - A @ Zc_train)
-            dvar = (-2.0 * scale) * (Xc * W.sum(1)[:, None] - W @ Zc_train)
+            P = (dR_dr2 * alpha) @ Zc1_train  # (m, nc + 1)
+            Q = W @ Zc1_train
+            dmu = scale_mu * (Xc * P[:, -1:] - P[:, :-1])
+            dvar = scale_var * (Xc * Q[:, -1:] - Q[:, :-1])
             if warp is not None:
                 dmu *= dw_dx
                 dvar *= dw_dx

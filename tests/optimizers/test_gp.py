@@ -83,6 +83,10 @@ def test_matern52_derivative():
     k_plus, _ = matern52(r2 + eps)
     assert_allclose(dk[1:], (k_plus[1:] - k[1:]) / eps, rtol=1e-4, atol=1e-8)
     assert k[0] == 1.0 and np.all(np.diff(k) < 0)
+    # Without the derivative (kernel matrices, predictions without gradients),
+    # the same correlations to the bit.
+    k_only, none = matern52(r2.copy(), grad=False)
+    assert none is None and np.array_equal(k_only, k)
 
 
 @pytest.mark.parametrize("warp_inputs", [False, True])
@@ -256,6 +260,13 @@ def test_prediction_through_k_inverse_matches_the_triangular_solves():
         np.testing.assert_allclose(
             many[k], one_by_one, rtol=1e-6, atol=1e-9, err_msg=name
         )
+    # Without gradients, any number of points goes through one triangular solve
+    # from the right (BLAS trsm): the same posterior again.
+    for points in (Zs, Zs[:3]):
+        mu, var = gp.predict(points)
+        ref = gp.predict(points, return_grad=True)
+        np.testing.assert_allclose(mu, ref[0], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(var, ref[1], rtol=1e-6, atol=1e-9)
 
 
 @pytest.mark.parametrize("n_categories", [(0, 0, 0), (0, 0, 3, 0), (2, 0, 4)])
@@ -283,6 +294,18 @@ def test_log_h_fast_path_matches_the_branches():
     z = np.linspace(-0.999, 5.0, 50)
     both = log_h(np.r_[z, -3.0])[:-1]  # forces the branch code
     assert_allclose(log_h(z), both, rtol=0, atol=0)
+
+
+def test_log_ei_fast_path_matches_the_branches():
+    # With every z above -1, log EI and its ratio Phi / h skip the log-space
+    # branches; appending one z below -1 forces them.
+    z = np.linspace(-0.999, 5.0, 50)
+    sigma = np.linspace(0.1, 2.0, 50)
+    mu = 1.0 - z * sigma
+    fast = log_ei(mu, sigma, 1.0)
+    slow = log_ei(np.r_[mu, 1.0 + 3.0], np.r_[sigma, 1.0], 1.0)
+    for a, b in zip(fast, slow):
+        assert_allclose(a, b[:-1], rtol=1e-13, atol=1e-15)
 
 
 def test_kumaraswamy_derivatives_and_identity():
