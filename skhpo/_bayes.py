@@ -132,6 +132,7 @@ class BayesSearchCV(BaseStrategySearchCV):
         scheduling="reproducible",
         max_pending=2,
         initial_params=None,
+        racing=False,
     ):
         super().__init__(
             estimator,
@@ -152,6 +153,7 @@ class BayesSearchCV(BaseStrategySearchCV):
             scheduling=scheduling,
             max_pending=max_pending,
             initial_params=initial_params,
+            racing=racing,
         )
         self.n_iter = n_iter
         self.n_initial_points = n_initial_points

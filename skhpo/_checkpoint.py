@@ -194,7 +194,10 @@ def _decode_scores(scores):
 
 
 def encode_fit(out):
-    """One ``_fit_and_score`` result as JSON (fitted estimators are not kept)."""
+    """One ``_fit_and_score`` result as JSON (fitted estimators are not kept);
+    None, a fold racing never ran, as null."""
+    if out is None:
+        return None
     record = {}
     for key, value in out.items():
         if key in ("test_scores", "train_scores"):
@@ -210,6 +213,8 @@ def encode_fit(out):
 
 
 def decode_fit(record):
+    if record is None:  # a fold racing never ran
+        return None
     out = dict(record)
     for key in ("test_scores", "train_scores"):
         if key in out:

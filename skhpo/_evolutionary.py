@@ -161,6 +161,7 @@ class EvolutionarySearchCV(BaseStrategySearchCV):
         scheduling="reproducible",
         max_pending=2,
         initial_params=None,
+        racing=False,
     ):
         super().__init__(
             estimator,
@@ -181,6 +182,7 @@ class EvolutionarySearchCV(BaseStrategySearchCV):
             scheduling=scheduling,
             max_pending=max_pending,
             initial_params=initial_params,
+            racing=racing,
         )
         self.n_iter = n_iter
         self.strategy = strategy

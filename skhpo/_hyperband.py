@@ -401,6 +401,7 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         scheduling="reproducible",
         max_pending=2,
         initial_params=None,
+        racing=False,
     ):
         super().__init__(
             estimator,
@@ -421,6 +422,7 @@ class HyperbandSearchCV(BaseStrategySearchCV):
             scheduling=scheduling,
             max_pending=max_pending,
             initial_params=initial_params,
+            racing=racing,
         )
         self.resource = resource
         self.min_resources = min_resources

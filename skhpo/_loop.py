@@ -27,6 +27,12 @@ Candidates the optimizer proposes twice are evaluated once: the copy is told the
 first one's result. An optimizer that keeps proposing only known candidates gets
 random unseen ones instead (a converged swarm, or a small discrete space).
 
+With racing (``_racing.py``), the folds of a candidate run in waves, and one
+that its first waves show to be worse than its reference (the best candidate
+fully evaluated and told when it was proposed, so the same for any ``n_jobs`` in
+the reproducible mode) skips the rest: its unrun folds stay ``None``, and it is
+told with an estimate of its full-fold score.
+
 A multi-fidelity optimizer (Hyperband) proposes trials: a point and the resource
 to evaluate it with (``optimizer.fidelity(id)``). The strategy turns the resource
 into the candidate's parameters or CV splits (``trial``); the same point with
@@ -40,6 +46,7 @@ import numpy as np
 
 from skhpo._checkpoint import Diverged
 from skhpo._optimizers.base import Fidelity
+from skhpo._racing import estimate, is_worse, wave_ends
 from skhpo.utils._fixes import single_blas_thread
 
 # How many batches in a row may hold only candidates evaluated before, before the
@@ -72,8 +79,10 @@ class _Candidate:
         "params",
         "parent",
         "progress",
+        "reference",
         "splits",
         "twin",
+        "wave",
         "x",
     )
 
@@ -91,9 +100,16 @@ class _Candidate:
         self.copies = []  # the later candidates that repeat it
         self.params = None
         self.progress = None  # (index, count) among the batch's new candidates
-        self.fits = None  # one _fit_and_score result per split
+        self.fits = None  # one _fit_and_score result per split; None: not run
         self.n_left = 0  # fits still running or queued
         self.loss = None  # set once complete
+        self.reference = None  # racing: the candidate it is compared with
+        self.wave = None  # racing: index of its current wave in AskTellLoop.waves
+
+    @property
+    def raced_out(self):
+        """Whether racing stopped it before its last fold."""
+        return self.fits is not None and any(fit is None for fit in self.fits)
 
     @property
     def complete(self):
@@ -170,6 +186,12 @@ class AskTellLoop:
         # of the user's candidates, so that it starts from them (its initial
         # design is shortened by as many points, say).
         self.n_before_first_ask = 0
+        # Racing: the significance level (None: every fold of every candidate),
+        # the number of folds run after each wave, and the best candidate fully
+        # evaluated and told so far, per resource (None for a full evaluation).
+        self.alpha = run.racing_alpha
+        self.waves = wave_ends(len(run.splits))
+        self.best_full = {}
         if initial is not None:
             self._enqueue(*initial)
 
@@ -206,7 +228,11 @@ class AskTellLoop:
                     run.journal.append_fit(candidate.key, split, fit)
                 candidate.n_left -= 1
                 if candidate.n_left == 0:
-                    self._complete(candidate)
+                    if self._next_wave(candidate):
+                        # Ahead of the candidates queued since: it started first.
+                        self._run_wave(candidate, front=True)
+                    else:
+                        self._complete(candidate)
         # Every candidate is complete: tell the rest (stopping counters, verbose).
         while self._tell_next():
             pass
@@ -215,9 +241,11 @@ class AskTellLoop:
     def results(self):
         """``(params, fits, columns)`` of the distinct candidates, in proposal
         order; ``columns`` are the extra ones of ``cv_results_``: ``iter`` (the
-        batch) or a trial's own (rung, bracket, resource)."""
+        batch) or a trial's own (rung, bracket, resource), and with racing
+        ``n_splits_run``. A raced-out candidate's unrun folds are None."""
         rows = [c for c in self.candidates if c.twin is None and c.loss is not None]
         fits = [fit for c in rows for fit in c.fits]
+        racing = self.alpha is not None or any(c.raced_out for c in rows)
         columns = {}
         for k, c in enumerate(rows):
             if c.fidelity is None:
@@ -225,6 +253,8 @@ class AskTellLoop:
             else:  # a trial: its rung, bracket, resource, and how it was fitted
                 continued = bool(c.continued) and all(c.continued)
                 more = {**c.fidelity.columns, "continued": continued}
+            if racing:  # how many of its folds ran (all but for a raced-out one)
+                more["n_splits_run"] = sum(fit is not None for fit in c.fits)
             for name, value in more.items():
                 columns.setdefault(name, [None] * len(rows))[k] = value
         return [c.params for c in rows], fits, columns
@@ -402,6 +432,9 @@ class AskTellLoop:
             if fidelity is not None and self.continuation is not None:
                 self.by_id[i] = candidate
                 candidate.parent = self.by_id.get(fidelity.continues)
+            if self.alpha is not None:
+                resource = None if fidelity is None else fidelity.resource
+                candidate.reference = self.best_full.get(resource)
             twin = self.by_key.get(key)
             if twin is not None:
                 candidate.twin = twin
@@ -442,16 +475,58 @@ class AskTellLoop:
             candidate.fits = [None] * n_splits
             candidate.models = [None] * n_splits
             candidate.continued = [False] * n_splits
-            for k in range(n_splits):
+            if candidate.reference is not None and candidate.splits is None:
+                candidate.wave = 0  # raced: its folds in waves
+            self._run_wave(candidate)
+
+    def _run_wave(self, candidate, front=False):
+        """Queue the fits of the candidate's current wave (all of its folds
+        without racing) that are not known yet, in fold order; ``front``: ahead
+        of the queue. Complete it if none is left to run."""
+        journal = self.run.journal
+        while True:
+            wave = candidate.wave
+            end = len(candidate.fits) if wave is None else self.waves[wave]
+            todo = []
+            for k in range(end):
                 # A fit finished before the search was interrupted is read back.
-                if run.journal is not None:
-                    candidate.fits[k] = run.journal.recorded_fit(candidate.key, k)
+                if candidate.fits[k] is None and journal is not None:
+                    candidate.fits[k] = journal.recorded_fit(candidate.key, k)
                 if candidate.fits[k] is None:
-                    candidate.n_left += 1
-                    # Candidate-major, as scikit-learn's evaluate_candidates does.
-                    self.queue.append((candidate, k))
-            if candidate.n_left == 0:
+                    todo.append(k)
+            if todo:
+                candidate.n_left += len(todo)
+                # Candidate-major, as scikit-learn's evaluate_candidates does.
+                if front:
+                    self.queue.extendleft((candidate, k) for k in reversed(todo))
+                else:
+                    self.queue.extend((candidate, k) for k in todo)
+                return
+            if not self._next_wave(candidate):
                 self._complete(candidate)
+                return
+
+    def _next_wave(self, candidate):
+        """With its current wave finished: whether the candidate runs another.
+
+        No after its last fold, and no once it is worse than its reference on
+        the folds run so far (raced out: its other folds are never run).
+        """
+        if candidate.wave is None or candidate.wave + 1 == len(self.waves):
+            return False
+        n_run = self.waves[candidate.wave]
+        scores = self._fold_scores(candidate.fits[:n_run])
+        reference = self._fold_scores(candidate.reference.fits[:n_run])
+        if scores is not None and is_worse(scores, reference, self.alpha):
+            return False
+        candidate.wave += 1
+        return True
+
+    def _fold_scores(self, fits):
+        """The scores that drive the search, one per fit; None if one failed."""
+        if any(fit["fit_error"] is not None for fit in fits):
+            return None
+        return [self.run.score_of(fit) for fit in fits]
 
     def _replay(self, keys):
         """The recorded fits of the candidates ``keys`` of a new batch, or None.
@@ -514,7 +589,19 @@ class AskTellLoop:
 
     # -- telling -------------------------------------------------------------------
     def _complete(self, candidate):
-        candidate.loss = self.run.loss_of(candidate.fits)
+        if candidate.raced_out:
+            n_run = candidate.fits.index(None)
+            if candidate.reference is None:
+                # Read back without its reference (another run's asynchronous
+                # record, or the cv_results_ of initial_params): its folds' mean.
+                candidate.loss = self.run.loss_of(candidate.fits[:n_run])
+            else:
+                # Told with the estimate of its mean score over every fold.
+                scores = self._fold_scores(candidate.fits[:n_run])
+                reference = self._fold_scores(candidate.reference.fits)
+                candidate.loss = -estimate(scores, reference)
+        else:
+            candidate.loss = self.run.loss_of(candidate.fits)
         if self.asynchronous:
             self._tell(candidate)
             for copy in candidate.copies:
@@ -545,6 +632,12 @@ class AskTellLoop:
             # n_iter_no_change watches the candidates with the full resource.
             fidelity = candidate.fidelity
             run.state.record([loss], [fidelity is None or fidelity.final])
+            full = not candidate.raced_out and not np.isnan(loss)
+            if self.alpha is not None and full:
+                resource = None if fidelity is None else fidelity.resource
+                best = self.best_full.get(resource)
+                if best is None or loss < best.loss:
+                    self.best_full[resource] = candidate
         batch = candidate.batch
         batch.n_untold -= 1
         if batch.n_untold == 0:

@@ -139,6 +139,7 @@ class PSOSearchCV(BaseStrategySearchCV):
         scheduling="reproducible",
         max_pending=2,
         initial_params=None,
+        racing=False,
     ):
         super().__init__(
             estimator,
@@ -159,6 +160,7 @@ class PSOSearchCV(BaseStrategySearchCV):
             scheduling=scheduling,
             max_pending=max_pending,
             initial_params=initial_params,
+            racing=racing,
         )
         self.n_iter = n_iter
         self.n_particles = n_particles

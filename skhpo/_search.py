@@ -33,6 +33,7 @@ from sklearn.utils import check_random_state, indexable
 
 from skhpo._checkpoint import Journal, new_header
 from skhpo._loop import AskTellLoop
+from skhpo._racing import check_racing, fill_unrun, mask_unrun
 from skhpo._scheduler import Scheduler
 from skhpo.space import SearchSpace
 from skhpo.utils._fixes import (
@@ -88,6 +89,7 @@ class BaseStrategySearchCV(BaseSearchCV):
         "scheduling": [StrOptions({"reproducible", "asynchronous"})],
         "max_pending": [Interval(Integral, 0, None, closed="left")],
         "initial_params": [list, dict, None],
+        "racing": ["boolean", Interval(Real, 0, 0.5, closed="neither")],
     }
 
     @abstractmethod
@@ -112,6 +114,7 @@ class BaseStrategySearchCV(BaseSearchCV):
         scheduling="reproducible",
         max_pending=2,
         initial_params=None,
+        racing=False,
     ):
         super().__init__(
             estimator=estimator,
@@ -133,6 +136,7 @@ class BaseStrategySearchCV(BaseSearchCV):
         self.scheduling = scheduling
         self.max_pending = max_pending
         self.initial_params = initial_params
+        self.racing = racing
 
     @fit_context(
         # the wrapped estimator is validated by its own fit
@@ -215,9 +219,20 @@ class BaseStrategySearchCV(BaseSearchCV):
         finally:
             run.close()
 
+        # A raced-out candidate's unrun folds: stand-ins for the formatting,
+        # NaN in cv_results_ after it (_racing.py).
+        fits, unrun = fill_unrun(out.fits, self.n_splits_)
         if callable(self.scoring):
-            insert_error_scores(out.fits, self.error_score)
-        results = self._format_results(out.params, self.n_splits_, out.fits, out.more)
+            insert_error_scores(fits, self.error_score)
+        results = self._format_results(out.params, self.n_splits_, fits, out.more)
+        if unrun is not None:
+            times = {
+                name: np.array(
+                    [np.nan if fit is None else fit[name] for fit in out.fits]
+                ).reshape(unrun.shape)
+                for name in ("fit_time", "score_time")
+            }
+            mask_unrun(results, unrun, times)
         first_test_score = out.fits[0]["test_scores"]
         self.multimetric_ = isinstance(first_test_score, dict)
         if callable(self.scoring) and self.multimetric_:
@@ -497,6 +512,7 @@ class _SearchRun:
         else:
             self._open_journal()
         self.state = _SearchState()
+        self.racing_alpha = check_racing(search.racing)
         self.start = time.monotonic()
         self.n_batches = 0
         self.n_tasks = 0  # fits submitted, for the callbacks' task ids
@@ -600,6 +616,10 @@ class _SearchRun:
             keep,
         )
 
+    def score_of(self, fit):
+        """The score that drives the search, of one fit."""
+        return _score_of(fit["test_scores"], self.search._score_metric())
+
     def loss_of(self, fits):
         """The loss of one candidate from its fits: NaN for any failure.
 
@@ -683,7 +703,9 @@ class _SearchRun:
             self.ctx.call_on_fit_task_end(estimator=search)
         # scikit-learn's own check over every fit: "All the N fits failed" raises,
         # a partial failure warns (FitFailedWarning) with the errors counted.
-        warn_or_raise_about_fit_failures(self.fits, search.error_score)
+        warn_or_raise_about_fit_failures(
+            [fit for fit in self.fits if fit is not None], search.error_score
+        )
         if 0 < state.n_failed < state.n_evaluated:
             # Beside scikit-learn's warnings (failed fits, non-finite scores): the
             # count of candidates the search could not use.
@@ -750,12 +772,17 @@ def _read_results(results, scorers, splits, search):
     n = len(results["params"])
     fit_times = np.asarray(results.get("mean_fit_time", np.zeros(n)), dtype=float)
     score_times = np.asarray(results.get("mean_score_time", np.zeros(n)), dtype=float)
+    # A raced-out candidate (racing=True) ran only its first n_splits_run folds.
+    n_run = np.asarray(results.get("n_splits_run", np.full(n, n_splits)), dtype=int)
     params, fits = [], []
     for row in rows:
         params.append(results["params"][row])
         fit_time, score_time = float(fit_times[row]), float(score_times[row])
         candidate = []
         for k, (_, test) in enumerate(splits):
+            if k >= n_run[row]:
+                candidate.append(None)
+                continue
             fit = {
                 "test_scores": scores("test", row, k),
                 "n_test_samples": len(test),

@@ -126,6 +126,23 @@ initial_params : list of dict or dict, default=None
     ``scoring`` continue that search: its candidates and their scores are taken
     as they are, without fitting anything again (not for Hyperband, which
     continues through its ``checkpoint``). See :ref:`long_searches`.
+
+racing : bool or float, default=False
+    Stop a candidate's cross-validation early once its first folds show it is
+    worse than the best candidate evaluated on every fold (its reference: the
+    best one known when it was proposed). Its folds run in waves (2, then 4, 8,
+    ... folds in all); after each wave a one-sided paired t-test compares its
+    scores with the reference's on the same folds, at level 0.05 with ``True``
+    or at the level given as a float in (0, 0.5), and the rest of its folds are
+    skipped once it is significantly worse. With multi-metric scoring the test
+    uses the metric that drives the search. A raced-out candidate has NaN in the
+    split columns of the folds it did not run, its means and standard
+    deviations over the folds that ran, the number of those in the column
+    ``n_splits_run`` (present whenever racing is on), and ranks below every
+    candidate evaluated on all folds, so it is never ``best_``; the strategy
+    learns from it through an estimate of its full-fold score. The decisions
+    are the same for any ``n_jobs`` in the reproducible scheduling. See
+    :ref:`racing`.
 """,
     "shared_attributes": """
 best_estimator_ : estimator

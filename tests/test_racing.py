@@ -1,0 +1,290 @@
+# Authors: The skhpo developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Fold-level racing: losing candidates stop after their first folds, ties never."""
+
+import json
+
+import numpy as np
+import pytest
+from joblib import parallel_backend
+from sklearn.model_selection import KFold
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skhpo import BayesSearchCV, HyperbandSearchCV
+from skhpo._racing import (
+    check_racing,
+    estimate,
+    fill_unrun,
+    is_worse,
+    wave_ends,
+)
+from skhpo.space import Real
+from skhpo.utils._testing import SEARCHES, QuadraticClassifier, make_search
+
+CV = KFold(5)
+
+
+def _search(SearchCV, estimator=None, **params):
+    # noise > 0: the folds differ by a score offset every candidate shares, so a
+    # worse candidate is worse by the same amount on every fold.
+    estimator = QuadraticClassifier(noise=0.05) if estimator is None else estimator
+    params = {"cv": CV, "racing": True, **params}
+    if SearchCV is HyperbandSearchCV:
+        # Racing compares candidates with the same resource on the same splits.
+        params.setdefault("resource", "c")
+        params.setdefault("min_resources", 1)
+        params.setdefault("max_resources", 9)
+        params.setdefault("n_iter", 24)
+    else:
+        params.setdefault("n_iter", 16)
+    return make_search(SearchCV, estimator, **params)
+
+
+def _close_params(a, b):
+    """The same candidates, to rounding (an estimate is exact only to rounding)."""
+    assert len(a) == len(b)
+    for p, q in zip(a, b):
+        assert p.keys() == q.keys()
+        for key in p:
+            assert p[key] == pytest.approx(q[key], rel=1e-9, abs=1e-12)
+
+
+def _data():
+    X = np.arange(200, dtype=float).reshape(-1, 2) / 7.0
+    y = np.tile([0, 1], 50)
+    return X, y
+
+
+# -- the test and the waves -------------------------------------------------------
+def test_wave_ends():
+    assert wave_ends(2) == [2]
+    assert wave_ends(3) == [2, 3]
+    assert wave_ends(5) == [2, 4, 5]
+    assert wave_ends(10) == [2, 4, 8, 10]
+    assert wave_ends(16) == [2, 4, 8, 16]
+
+
+def test_is_worse():
+    rng = np.random.RandomState(0)
+    folds = rng.uniform(0.6, 0.9, size=10)  # the folds' own difficulty
+    assert is_worse(folds[:2] - 0.1, folds[:2], 0.05)  # worse on every fold
+    assert not is_worse(folds[:2], folds[:2], 0.05)  # a tie
+    assert not is_worse(folds[:4] + 0.1, folds[:4], 0.05)  # better
+    assert not is_worse(folds[:1] - 0.5, folds[:1], 0.05)  # one fold: no test
+    # Worse on average, but not consistently: not at two folds, yes at ten.
+    noisy = folds - 0.02 + 0.03 * rng.standard_normal(10)
+    assert not is_worse(noisy[:2], folds[:2], 0.05)
+    assert is_worse(folds - 0.02 + 0.003 * rng.standard_normal(10), folds, 0.05)
+    # A failed fold is no evidence either way.
+    assert not is_worse([np.nan, 0.1], [0.9, 0.9], 0.05)
+
+
+def test_estimate_adds_the_paired_difference_to_the_reference_mean():
+    reference = np.array([0.9, 0.7, 0.8, 0.6, 0.5])
+    # 0.1 below the reference on its two folds: 0.1 below its mean.
+    assert estimate([0.8, 0.6], reference) == pytest.approx(reference.mean() - 0.1)
+
+
+@pytest.mark.parametrize("racing", [0, 0.5, 1.5, -0.1, "yes"])
+def test_bad_racing_is_rejected(racing):
+    with pytest.raises(ValueError, match="racing"):
+        check_racing(racing)
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+@pytest.mark.parametrize("racing", [0.7, "fast", -1])
+def test_bad_racing_is_rejected_before_any_fit(SearchCV, racing):
+    search = _search(SearchCV, racing=racing)
+    with pytest.raises(InvalidParameterError, match="racing"):
+        search.fit(*_data())
+    assert not hasattr(search, "cv_results_")
+
+
+def test_fill_unrun_leaves_complete_results_alone():
+    fits = [{"test_scores": 1.0, "fit_time": 0.1, "score_time": 0.0}] * 4
+    assert fill_unrun(fits, 2) == (fits, None)
+
+
+# -- searches ---------------------------------------------------------------------
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_worse_candidates_stop_after_two_folds(SearchCV):
+    search = _search(SearchCV).fit(*_data())
+    r = search.cv_results_
+    n_run = r["n_splits_run"]
+    raced = n_run < 5
+    assert raced.any() and (~raced).any()
+    # Here a worse candidate is worse on every fold by the same amount: the
+    # first comparison, after two folds, stops it.
+    assert set(n_run[raced]) == {2}
+    for k in range(5):
+        column = r[f"split{k}_test_score"]
+        assert np.isnan(column[raced]).all() == (k >= 2)
+        assert np.isfinite(column[~raced]).all()
+    # Means over the folds that ran; standard deviations too.
+    splits = np.column_stack([r[f"split{k}_test_score"] for k in range(5)])
+    np.testing.assert_allclose(r["mean_test_score"], np.nanmean(splits, axis=1))
+    np.testing.assert_allclose(r["std_test_score"], np.nanstd(splits, axis=1))
+    # Every raced-out candidate ranks below every fully evaluated one.
+    assert r["rank_test_score"][raced].min() > r["rank_test_score"][~raced].max()
+    assert n_run[search.best_index_] == 5
+    best = r["mean_test_score"][~raced].max()
+    assert search.best_score_ == best
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_ties_are_never_stopped(SearchCV):
+    # Every candidate scores the same on every fold.
+    search = _search(SearchCV, param_distributions={"c": Real(0.0, 1.0)})
+    if SearchCV is HyperbandSearchCV:
+        search.set_params(resource="a", param_distributions={"b": [0.7]})
+    search.fit(*_data())
+    assert (search.cv_results_["n_splits_run"] == 5).all()
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_no_racing_runs_every_fold(SearchCV):
+    search = _search(SearchCV, racing=False).fit(*_data())
+    r = search.cv_results_
+    assert "n_splits_run" not in r
+    for k in range(5):
+        assert np.isfinite(r[f"split{k}_test_score"]).all()
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_racing_is_the_same_for_any_n_jobs(SearchCV):
+    X, y = _data()
+    estimator = QuadraticClassifier(noise=0.05)
+    one = _search(SearchCV, estimator).fit(X, y).cv_results_
+    with parallel_backend("threading", n_jobs=3):
+        three = _search(SearchCV, estimator, n_jobs=3).fit(X, y).cv_results_
+    assert one.keys() == three.keys()
+    for key in one:
+        if key.endswith("_time"):
+            continue
+        if key == "params":
+            assert one[key] == three[key]
+        else:
+            np.testing.assert_array_equal(np.asarray(one[key]), np.asarray(three[key]))
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_racing_saves_fits(SearchCV):
+    X, y = _data()
+    raced = _search(SearchCV).fit(X, y).cv_results_
+    full = _search(SearchCV, racing=False).fit(X, y).cv_results_
+    n_candidates = len(raced["params"])
+    assert raced["n_splits_run"].sum() < 5 * n_candidates
+    if SearchCV is not HyperbandSearchCV:
+        # The same candidates, as the optimizers are told the full-fold mean here.
+        _close_params(raced["params"], full["params"])
+
+
+def test_the_optimizer_learns_an_estimate_of_the_full_fold_score(monkeypatch):
+    # Every fold is offset by a shared amount, so the estimate of a raced-out
+    # candidate (the reference's mean plus the mean paired difference) is the
+    # very mean it would have had on every fold.
+    told = []
+    make = BayesSearchCV._make_optimizer
+
+    def spy(self, space, random_state):
+        optimizer = make(self, space, random_state)
+        tell_ids = optimizer.tell_ids
+
+        def record(ids, y):
+            told.extend(y)
+            return tell_ids(ids, y)
+
+        optimizer.tell_ids = record
+        return optimizer
+
+    monkeypatch.setattr(BayesSearchCV, "_make_optimizer", spy)
+    X, y = _data()
+    raced = _search(BayesSearchCV, refit=False).fit(X, y).cv_results_
+    full = _search(BayesSearchCV, refit=False, racing=False).fit(X, y).cv_results_
+    n = len(raced["params"])
+    _close_params(raced["params"], full["params"])
+    # Told by the raced search first, then by the one without racing.
+    np.testing.assert_allclose(-np.array(told[:n]), full["mean_test_score"])
+    np.testing.assert_allclose(-np.array(told[n:]), full["mean_test_score"])
+    assert (raced["n_splits_run"] < 5).any()
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_multimetric_races_on_the_refit_metric(SearchCV):
+    scoring = {"acc": "accuracy", "quad": lambda est, X, y: est.score(X, y)}
+    search = _search(SearchCV, scoring=scoring, refit="quad").fit(*_data())
+    r = search.cv_results_
+    raced = r["n_splits_run"] < 5
+    assert raced.any()
+    assert r["rank_test_quad"][raced].min() > r["rank_test_quad"][~raced].max()
+    for metric in ("acc", "quad"):
+        assert np.isnan(r[f"split4_test_{metric}"][raced]).all()
+    assert r["n_splits_run"][search.best_index_] == 5
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_a_refit_callable_sees_the_raced_rows(SearchCV):
+    def best_full(results):
+        full = np.flatnonzero(results["n_splits_run"] == 5)
+        return int(full[np.argmax(results["mean_test_score"][full])])
+
+    search = _search(SearchCV, refit=best_full).fit(*_data())
+    assert search.cv_results_["n_splits_run"][search.best_index_] == 5
+    assert hasattr(search, "best_estimator_")
+
+
+def test_train_scores_and_times_of_unrun_folds_are_nan():
+    search = _search(BayesSearchCV, return_train_score=True).fit(*_data())
+    r = search.cv_results_
+    raced = r["n_splits_run"] < 5
+    assert np.isnan(r["split3_train_score"][raced]).all()
+    assert np.isfinite(r["mean_train_score"]).all()
+    assert np.isfinite(r["std_fit_time"]).all()
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_resume_in_the_middle_of_a_race(SearchCV, tmp_path):
+    # Keep the first batch and, of the fits recorded one by one after it, only
+    # those of the first waves (folds 0 and 1): the resumed search runs the
+    # rest of each race and ends as the uninterrupted one did.
+    X, y = _data()
+    path = tmp_path / "search.jsonl"
+    first = _search(SearchCV, checkpoint=path).fit(X, y)
+    lines = path.read_bytes().split(b"\n")[:-1]
+    header, rest = lines[0], lines[1:]
+    batches = [line for line in rest if not line.startswith(b'{"fit"')]
+    kept_keys = {json.dumps(k) for k in json.loads(batches[0])["keys"]}
+    first_wave = [
+        line
+        for line in rest
+        if line.startswith(b'{"fit"')
+        and json.loads(line)["fit"][1] < 2
+        and json.dumps(json.loads(line)["fit"][0]) not in kept_keys
+    ]
+    cut = tmp_path / "cut.jsonl"
+    cut.write_bytes(b"\n".join([header, batches[0], *first_wave]) + b"\n")
+    resumed = _search(SearchCV, checkpoint=cut).fit(X, y)
+    a, b = first.cv_results_, resumed.cv_results_
+    assert a.keys() == b.keys()
+    for key in a:
+        if key.endswith("_time"):
+            continue
+        if key == "params":
+            assert a[key] == b[key]
+        else:
+            np.testing.assert_array_equal(np.asarray(a[key]), np.asarray(b[key]))
+
+
+def test_continuing_from_cv_results_keeps_the_raced_rows():
+    X, y = _data()
+    first = _search(BayesSearchCV, n_iter=10).fit(X, y)
+    more = _search(BayesSearchCV, n_iter=14, initial_params=first.cv_results_)
+    r = more.fit(X, y).cv_results_
+    # Its first rows are the earlier search's, raced-out rows included.
+    for key in ("n_splits_run", "mean_test_score"):
+        np.testing.assert_array_equal(r[key][:10], first.cv_results_[key])
+    assert (r["n_splits_run"][:10] < 5).any()
+    np.testing.assert_array_equal(
+        np.isnan(r["split4_test_score"][:10]),
+        np.isnan(first.cv_results_["split4_test_score"]),
+    )
