@@ -1,9 +1,9 @@
 # Authors: The skhpo developers
 # SPDX-License-Identifier: BSD-3-Clause
 """
-=============================================
+===============================================
 Racing: fewer fits for clearly worse candidates
-=============================================
+===============================================
 
 With ``racing=True`` a search stops a candidate's cross-validation once its first
 folds show, by a paired test against the best candidate so far, that it is worse.
