@@ -475,7 +475,10 @@ class AskTellLoop:
             candidate.fits = [None] * n_splits
             candidate.models = [None] * n_splits
             candidate.continued = [False] * n_splits
-            if candidate.reference is not None and candidate.splits is None:
+            reference = candidate.reference
+            # Raced against a reference scored on the very same splits (a trial
+            # with subsampled splits shares them with its rung's resource).
+            if reference is not None and candidate.splits is reference.splits:
                 candidate.wave = 0  # raced: its folds in waves
             self._run_wave(candidate)
 

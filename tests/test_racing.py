@@ -288,3 +288,17 @@ def test_continuing_from_cv_results_keeps_the_raced_rows():
         np.isnan(r["split4_test_score"][:10]),
         np.isnan(first.cv_results_["split4_test_score"]),
     )
+
+
+def test_hyperband_races_on_the_subsamples_of_a_rung():
+    # With resource="n_samples" every candidate of a rung is scored on the same
+    # subsampled splits: it is raced against the best one with that resource.
+    search = _search(HyperbandSearchCV, resource="n_samples", min_resources=30)
+    search.set_params(max_resources="auto")
+    r = search.fit(*_data()).cv_results_
+    raced = r["n_splits_run"] < 5
+    assert raced.any()
+    # Each raced-out trial had a reference with the same resource, and every
+    # trial with the largest resource that ran every fold can be the best.
+    assert r["n_splits_run"][search.best_index_] == 5
+    assert r["n_resources"][search.best_index_] == r["n_resources"].max()
