@@ -672,13 +672,17 @@ def main(argv=None):
         for m in methods
         if (problem.name, m, seed) not in done
     ]
+    last_save = time.perf_counter()
     for rec in _run_all(tasks, args.workers, args.threads):
         progress(rec)
         results["runs"].append(jsonable(rec))
-        if out is not None and len(results["runs"]) % 20 == 0:
-            # Saved as it goes: a long run stopped halfway still has a report
-            # (--report on this file).
+        slow = time.perf_counter() - last_save > 60.0
+        if out is not None and (len(results["runs"]) % 20 == 0 or slow):
+            # Saved as it goes, every 20 runs or every minute (HEBO's runs take
+            # minutes each): a long run stopped halfway still has a report
+            # (--report on this file) and goes on with --resume.
             Path(out).write_text(json.dumps(results, indent=1))
+            last_save = time.perf_counter()
     order = {
         (p.name, seed, m): i
         for i, (p, seed, m) in enumerate(
