@@ -72,7 +72,9 @@ print(f"mean {results['mean_test_score'][k]:.3f}, rank {results['rank_test_score
 # fold, since a paired test cannot tell them from it, and once the evolutionary
 # search has converged most of its candidates are such: here racing saves only a
 # small share of the fits. It saves more where more candidates are clearly worse
-# (wide spaces, the first rungs of Hyperband, ``cv=10``), and never costs a fit.
+# (wide spaces, the first rungs of Hyperband, ``cv=10``). No candidate runs more
+# folds with racing than without, though the search may propose other candidates:
+# its strategy learns an estimate of a stopped candidate's score, not the score.
 import matplotlib.pyplot as plt
 
 fig, ax = plt.subplots(figsize=(7, 4))

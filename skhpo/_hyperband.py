@@ -514,7 +514,13 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         if callable(refit):
             return refit(results)
         n_resources = np.asarray(results["n_resources"])
-        rows = np.flatnonzero(n_resources == n_resources.max())
+        top = n_resources == n_resources.max()
+        if "n_splits_run" in results:
+            # Racing: a trial stopped after its first folds is never the best.
+            n_run = np.asarray(results["n_splits_run"])
+            if (top & (n_run == n_run.max())).any():
+                top &= n_run == n_run.max()
+        rows = np.flatnonzero(top)
         scores = np.asarray(results[f"mean_test_{refit_metric}"], dtype=float)[rows]
         if np.isnan(scores).all():
             return rows[0]

@@ -251,7 +251,8 @@ class AskTellLoop:
             if c.fidelity is None:
                 more = {"iter": c.batch.index}
             else:  # a trial: its rung, bracket, resource, and how it was fitted
-                continued = bool(c.continued) and all(c.continued)
+                ran = [k for k, fit in enumerate(c.fits) if fit is not None]
+                continued = bool(c.continued) and all(c.continued[k] for k in ran)
                 more = {**c.fidelity.columns, "continued": continued}
             if racing:  # how many of its folds ran (all but for a raced-out one)
                 more["n_splits_run"] = sum(fit is not None for fit in c.fits)
@@ -292,6 +293,19 @@ class AskTellLoop:
             batch.recorded = True
         for candidate, candidate_fits in zip(new, fits):
             candidate.fits = candidate_fits
+        # The raced-out rows of an earlier racing search: estimated against the
+        # best of its rows that ran every fold, as that search did.
+        means = {}
+        for c in new:
+            scores = None if c.raced_out else self._fold_scores(c.fits)
+            if scores is not None and np.isfinite(np.mean(scores)):
+                means[c] = np.mean(scores)
+        if means:
+            best = max(means, key=means.get)
+            for candidate in new:
+                if candidate.raced_out:
+                    candidate.reference = best
+        for candidate in new:
             self._complete(candidate)
 
     def _may_ask(self):
@@ -519,8 +533,10 @@ class AskTellLoop:
             return False
         n_run = self.waves[candidate.wave]
         scores = self._fold_scores(candidate.fits[:n_run])
+        if scores is None:
+            return False  # a failed fit: the candidate is a failure already
         reference = self._fold_scores(candidate.reference.fits[:n_run])
-        if scores is not None and is_worse(scores, reference, self.alpha):
+        if is_worse(scores, reference, self.alpha):
             return False
         candidate.wave += 1
         return True
@@ -594,21 +610,34 @@ class AskTellLoop:
     def _complete(self, candidate):
         if candidate.raced_out:
             n_run = candidate.fits.index(None)
-            if candidate.reference is None:
-                # Read back without its reference (another run's asynchronous
-                # record, or the cv_results_ of initial_params): its folds' mean.
-                candidate.loss = self.run.loss_of(candidate.fits[:n_run])
+            run_fits = candidate.fits[:n_run]
+            scores = self._fold_scores(run_fits)
+            if scores is None or candidate.reference is None:
+                # A failure (NaN), or read back without a reference (another
+                # run's asynchronous record): the mean of the folds that ran.
+                candidate.loss = self.run.loss_of(run_fits)
             else:
                 # Told with the estimate of its mean score over every fold.
-                scores = self._fold_scores(candidate.fits[:n_run])
                 reference = self._fold_scores(candidate.reference.fits)
                 candidate.loss = -estimate(scores, reference)
+            self._free_parent_models(candidate, n_run)
         else:
             candidate.loss = self.run.loss_of(candidate.fits)
         if self.asynchronous:
             self._tell(candidate)
             for copy in candidate.copies:
                 self._tell(copy)
+
+    def _free_parent_models(self, candidate, n_run):
+        """A raced-out trial will not continue its parent's fits of the folds it
+        did not run: free those models."""
+        parent = candidate.parent
+        if parent is None or not parent.models:
+            return
+        for k in range(n_run, len(parent.models)):
+            if parent.models[k] is not None:
+                self.kept_bytes -= len(parent.models[k])
+                parent.models[k] = None
 
     def _tell_next(self):
         """Reproducible mode: tell the next candidate in order, if complete."""

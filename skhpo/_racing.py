@@ -66,20 +66,23 @@ def is_worse(scores, reference, alpha):
     """Whether ``scores`` are worse than ``reference``'s on the same folds.
 
     A one-sided paired t-test of ``mean(scores - reference) < 0`` at level
-    ``alpha``. Differences that are all equal count as certain: all negative is
-    worse, all zero (a tie, a copy of the reference) never is.
+    ``alpha``. A mean difference at the rounding level of the scores is a tie,
+    never worse. Differences that are all equal and negative have no spread to
+    test: on three folds or more they count as worse, but not on two, where
+    scores that move in steps (an accuracy on n test rows moves by 1 / n) make
+    two equal differences common even between equally good candidates.
     """
     d = np.asarray(scores, dtype=float) - np.asarray(reference, dtype=float)
     n = len(d)
     if n < 2 or not np.all(np.isfinite(d)):
         return False
+    rounding = 1e-12 * max(1.0, float(np.abs(reference).max()))
     mean = float(d.mean())
-    if not mean < 0.0:
+    if not mean < -rounding:
         return False
     sd = float(d.std(ddof=1))
-    # A spread at the rounding level of the scores is no spread at all.
-    if sd <= 1e-12 * max(1.0, float(np.abs(reference).max())):
-        return True
+    if sd <= rounding:
+        return n >= 3
     t = mean / (sd / math.sqrt(n))
     return bool(t < student_t.ppf(alpha, n - 1))
 
@@ -130,16 +133,18 @@ def fill_unrun(fits, n_splits):
     return fits, unrun
 
 
-def _rank(means, full):
+def _rank(means, full, failed):
     """scikit-learn's ranking (higher first, ties share the lowest rank, NaN
-    last), with every fully evaluated candidate ahead of every raced-out one."""
+    last), with every candidate evaluated on all folds ahead of every raced-out
+    one, and those ahead of the failed ones (a numeric ``error_score``)."""
     from scipy.stats import rankdata
 
     means = np.asarray(means, dtype=float)
     rank = np.empty(len(means), dtype=np.int32)
     finite = ~np.isnan(means)
     offset = 0
-    for tier in (finite & full, finite & ~full):
+    tiers = (finite & full & ~failed, finite & ~full & ~failed, finite & failed)
+    for tier in tiers:
         rows = np.flatnonzero(tier)
         if rows.size:
             rank[rows] = offset + rankdata(-means[rows], method="min")
@@ -148,12 +153,14 @@ def _rank(means, full):
     return rank
 
 
-def mask_unrun(results, unrun, times):
+def mask_unrun(results, unrun, times, failed):
     """NaN in the split columns of unrun folds, standard deviations over the run
-    folds, rankings with the raced-out candidates last; in place.
+    folds, rankings with the raced-out candidates below the fully evaluated ones;
+    in place.
 
     ``times``: ``{"fit_time": (n_candidates, n_splits), "score_time": ...}``, the
-    measured times (NaN for unrun folds).
+    measured times (NaN for unrun folds); ``failed``: (n_candidates,), whether a
+    fit of the candidate failed.
     """
     n_splits = unrun.shape[1]
     full = ~unrun.any(axis=1)
@@ -172,7 +179,7 @@ def mask_unrun(results, unrun, times):
             results[c] = values[:, k]
         _set_std(results, f"std_{suffix}", raced, values)
         if f"rank_{suffix}" in results:
-            results[f"rank_{suffix}"] = _rank(results[f"mean_{suffix}"], full)
+            results[f"rank_{suffix}"] = _rank(results[f"mean_{suffix}"], full, failed)
     for name, values in times.items():
         _set_std(results, f"std_{name}", raced, values)
 

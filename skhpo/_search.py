@@ -232,7 +232,10 @@ class BaseStrategySearchCV(BaseSearchCV):
                 ).reshape(unrun.shape)
                 for name in ("fit_time", "score_time")
             }
-            mask_unrun(results, unrun, times)
+            failed = np.array(
+                [fit is not None and fit["fit_error"] is not None for fit in out.fits]
+            ).reshape(unrun.shape)
+            mask_unrun(results, unrun, times, failed.any(axis=1))
         first_test_score = out.fits[0]["test_scores"]
         self.multimetric_ = isinstance(first_test_score, dict)
         if callable(self.scoring) and self.multimetric_:

@@ -67,8 +67,15 @@ def test_wave_ends():
 def test_is_worse():
     rng = np.random.RandomState(0)
     folds = rng.uniform(0.6, 0.9, size=10)  # the folds' own difficulty
-    assert is_worse(folds[:2] - 0.1, folds[:2], 0.05)  # worse on every fold
+    # Worse by the same amount on every fold: no spread to test; on two folds
+    # that is common between equal candidates scored in steps (1 / n_test), on
+    # three or more it counts as worse.
+    assert not is_worse(folds[:2] - 0.1, folds[:2], 0.05)
+    assert is_worse(folds[:3] - 0.1, folds[:3], 0.05)
+    # Clearly worse, with some spread: at two folds already.
+    assert is_worse(folds[:2] - [0.3, 0.31], folds[:2], 0.05)
     assert not is_worse(folds[:2], folds[:2], 0.05)  # a tie
+    assert not is_worse(folds[:4] - 1e-16, folds[:4], 0.05)  # a tie, to rounding
     assert not is_worse(folds[:4] + 0.1, folds[:4], 0.05)  # better
     assert not is_worse(folds[:1] - 0.5, folds[:1], 0.05)  # one fold: no test
     # Worse on average, but not consistently: not at two folds, yes at ten.
@@ -113,12 +120,12 @@ def test_worse_candidates_stop_after_two_folds(SearchCV):
     n_run = r["n_splits_run"]
     raced = n_run < 5
     assert raced.any() and (~raced).any()
-    # Here a worse candidate is worse on every fold by the same amount: the
-    # first comparison, after two folds, stops it.
-    assert set(n_run[raced]) == {2}
+    # Here a worse candidate is worse on every fold by the same amount: with no
+    # spread to test, two folds are not enough, the second wave (four) is.
+    assert set(n_run[raced]) == {4}
     for k in range(5):
         column = r[f"split{k}_test_score"]
-        assert np.isnan(column[raced]).all() == (k >= 2)
+        assert np.isnan(column[raced]).all() == (k >= 4)
         assert np.isfinite(column[~raced]).all()
     # Means over the folds that ran; standard deviations too.
     splits = np.column_stack([r[f"split{k}_test_score"] for k in range(5)])
@@ -237,7 +244,7 @@ def test_train_scores_and_times_of_unrun_folds_are_nan():
     search = _search(BayesSearchCV, return_train_score=True).fit(*_data())
     r = search.cv_results_
     raced = r["n_splits_run"] < 5
-    assert np.isnan(r["split3_train_score"][raced]).all()
+    assert np.isnan(r["split4_train_score"][raced]).all()
     assert np.isfinite(r["mean_train_score"]).all()
     assert np.isfinite(r["std_fit_time"]).all()
 
@@ -302,3 +309,88 @@ def test_hyperband_races_on_the_subsamples_of_a_rung():
     # trial with the largest resource that ran every fold can be the best.
     assert r["n_splits_run"][search.best_index_] == 5
     assert r["n_resources"][search.best_index_] == r["n_resources"].max()
+
+
+class NoisyQuadratic(QuadraticClassifier):
+    """Every candidate has its own small score noise on every fold."""
+
+    def score(self, X, y, sample_weight=None):
+        value = super().score(X, y, sample_weight)
+        seed = hash((round(self.a, 12), round(self.b, 12), float(X[0, 0]))) % 2**31
+        return value + 0.01 * np.random.RandomState(seed).standard_normal()
+
+
+class FoldEasyQuadratic(NoisyQuadratic):
+    """Folds 0 and 1 are easy: they score 0.3 more for every candidate."""
+
+    def score(self, X, y, sample_weight=None):
+        value = super().score(X, y, sample_weight)
+        return value + (0.3 if np.asarray(X, dtype=float).min() < 80 / 7 else 0.0)
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_a_raced_out_candidate_on_easy_folds_is_never_best(SearchCV):
+    # Its mean over the two easy folds it ran is above every full-fold mean;
+    # still the best is a candidate that ran every fold.
+    search = _search(SearchCV, FoldEasyQuadratic(), n_iter=32).fit(*_data())
+    r = search.cv_results_
+    raced = r["n_splits_run"] == 2
+    means = r["mean_test_score"]
+    full = r["n_splits_run"] == 5
+    if SearchCV is HyperbandSearchCV:
+        top = r["n_resources"] == r["n_resources"].max()
+        raced, full = raced & top, full & top
+    assert means[raced].max() > means[full].max()  # the trap is set
+    assert r["n_splits_run"][search.best_index_] == 5
+    assert search.best_score_ == means[full].max()
+
+
+@pytest.mark.parametrize("SearchCV", SEARCHES)
+def test_noisy_clearly_worse_candidates_stop_after_two_folds(SearchCV):
+    search = _search(SearchCV, NoisyQuadratic(noise=0.05)).fit(*_data())
+    n_run = search.cv_results_["n_splits_run"]
+    assert (n_run == 2).any()
+    assert n_run[search.best_index_] == 5
+
+
+def test_a_failing_candidate_stops_and_ranks_below_raced_ones():
+    # error_score=0: a failed candidate has a finite mean, and still ranks below
+    # every candidate that did not fail.
+    estimator = QuadraticClassifier(noise=0.05, fail_when=lambda est: est.a > 0.8)
+    search = _search(BayesSearchCV, estimator, error_score=0.0, n_iter=20)
+    search.fit(*_data())
+    r = search.cv_results_
+    failed = np.array([p["a"] > 0.8 for p in r["params"]])
+    assert failed.any() and (r["n_splits_run"] < 5).any()
+    assert r["rank_test_score"][failed].min() > r["rank_test_score"][~failed].max()
+    # With a reference to race against, a failure stops after its first wave.
+    assert (r["n_splits_run"][failed] == 2).any()
+
+
+def test_continuing_tells_the_raced_rows_their_estimates(monkeypatch):
+    # The estimates told for an earlier search's raced-out rows, read back
+    # through initial_params, are those of full-fold means (here exact).
+    told = {}
+    make = BayesSearchCV._make_optimizer
+
+    def spy(self, space, random_state):
+        optimizer = make(self, space, random_state)
+        tell = optimizer.tell
+
+        def record(X, y):
+            told.setdefault(id(self), []).extend(np.ravel(y))
+            return tell(X, y)
+
+        optimizer.tell = record
+        return optimizer
+
+    monkeypatch.setattr(BayesSearchCV, "_make_optimizer", spy)
+    X, y = _data()
+    first = _search(BayesSearchCV, n_iter=10, refit=False).fit(X, y)
+    full = _search(BayesSearchCV, n_iter=10, refit=False, racing=False).fit(X, y)
+    more = _search(BayesSearchCV, n_iter=12, initial_params=first.cv_results_)
+    more.set_params(refit=False).fit(X, y)
+    assert (first.cv_results_["n_splits_run"] < 5).any()
+    np.testing.assert_allclose(
+        -np.array(told[id(more)][:10]), full.cv_results_["mean_test_score"]
+    )

@@ -134,8 +134,10 @@ racing : bool or float, default=False
     ... folds in all); after each wave a one-sided paired t-test compares its
     scores with the reference's on the same folds, at level 0.05 with ``True``
     or at the level given as a float in (0, 0.5), and the rest of its folds are
-    skipped once it is significantly worse. With multi-metric scoring the test
-    uses the metric that drives the search. A raced-out candidate has NaN in the
+    skipped once it is significantly worse (or once a fit failed). The reference
+    of a Hyperband trial is the best with its resource. With multi-metric
+    scoring the test uses the metric that drives the search. A raced-out
+    candidate has NaN in the
     split columns of the folds it did not run, its means and standard
     deviations over the folds that ran, the number of those in the column
     ``n_splits_run`` (present whenever racing is on), and ranks below every
