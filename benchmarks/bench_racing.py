@@ -200,6 +200,15 @@ def report(results):
     by = {(r["problem"], r["cv"], r["class"], r["variant"], r["seed"]): r for r in runs}
     problems = sorted({r["problem"] for r in runs})
     seeds = sorted({r["seed"] for r in runs})
+    # Score differences in units of 1% of the spread of the best scores of
+    # every run of that problem and cv (all classes, variants and seeds).
+    scales = {}
+    for p in problems:
+        for cv in {r["cv"] for r in runs}:
+            best = [r["best_cv"] for r in runs if (r["problem"], r["cv"]) == (p, cv)]
+            best = [b for b in best if b is not None]
+            spread = (max(best) - min(best)) if best else 0.0
+            scales[p, cv] = spread / 100 if spread > 0 else 1.0
     lines = [
         f"# Fold-level racing ({meta['date']})",
         "",
@@ -208,10 +217,10 @@ def report(results):
         f"{meta.get('workers', 1)} runs side by side; machine: {meta['machine']}.",
         "",
         "Fits saved: 1 - fits(on) / fits(off), mean over problems and seeds. "
-        "Best CV score differences are paired by seed (same splits), each problem "
-        "scaled by the spread (max - min) of its off runs' best scores over the "
-        "seeds, averaged over problems; [95% bootstrap interval over seeds]. "
-        "Above zero: racing ahead.",
+        "Best CV score differences are paired by seed (same splits), in percent "
+        "of the spread (max - min) of the best scores of all the runs of that "
+        "problem and cv, averaged over problems; [95% bootstrap interval over "
+        "seeds]. Above zero: racing ahead.",
         "",
         "| class | cv | fits saved | compute saved | on - off, same n_iter "
         "| on-long - off, equal compute | test: on - off |",
@@ -228,12 +237,7 @@ def report(results):
                     long = by.get((p, cv, name, "on-long", seed))
                     if off is None or on is None or off["best_cv"] is None:
                         continue
-                    offs = [
-                        by[k]["best_cv"]
-                        for k in by
-                        if k[:4] == (p, cv, name, "off") and by[k]["best_cv"]
-                    ]
-                    scale = (max(offs) - min(offs)) or 1.0
+                    scale = scales[p, cv]
                     saved.append(1 - on["n_fits"] / off["n_fits"])
                     saved_cost.append(1 - on["cost"] / off["cost"])
                     if on["best_cv"] is not None:
@@ -282,14 +286,9 @@ def report(results):
             for p in problems:
                 h = by.get((p, cv, "halving", "off", seed))
                 b = by.get((p, cv, "bayes", "on", seed))
-                off = [
-                    by[k]["best_cv"]
-                    for k in by
-                    if k[:4] == (p, cv, "bayes", "off") and by[k]["best_cv"]
-                ]
-                if h is None or b is None or not off or h["best_cv"] is None:
+                if h is None or b is None or h["best_cv"] is None:
                     continue
-                scale = (max(off) - min(off)) or 1.0
+                scale = scales[p, cv]
                 fits.append(h["n_fits"] / b["n_fits"])
                 costs.append(h["cost"] / b["cost"])
                 row.append((h["best_cv"] - b["best_cv"]) / scale)
