@@ -46,7 +46,7 @@ import numpy as np
 
 from skhpo._checkpoint import Diverged
 from skhpo._optimizers.base import Fidelity
-from skhpo._racing import estimate, is_worse, wave_ends
+from skhpo._racing import estimate, is_worse, variance_prior, wave_ends
 from skhpo.utils._fixes import single_blas_thread
 
 # How many batches in a row may hold only candidates evaluated before, before the
@@ -78,6 +78,7 @@ class _Candidate:
         "n_left",
         "params",
         "parent",
+        "prior",
         "progress",
         "reference",
         "splits",
@@ -105,6 +106,7 @@ class _Candidate:
         self.loss = None  # set once complete
         self.reference = None  # racing: the candidate it is compared with
         self.wave = None  # racing: index of its current wave in AskTellLoop.waves
+        self.prior = None  # racing: the variance prior of its test (variance_prior)
 
     @property
     def raced_out(self):
@@ -188,10 +190,14 @@ class AskTellLoop:
         self.n_before_first_ask = 0
         # Racing: the significance level (None: every fold of every candidate),
         # the number of folds run after each wave, and the best candidate fully
-        # evaluated and told so far, per resource (None for a full evaluation).
+        # evaluated and told so far, per resource (None for a full evaluation);
+        # the variances of the paired differences of the raced candidates told
+        # after running every fold, and their prior (see _racing.py), per resource.
         self.alpha = run.racing_alpha
         self.waves = wave_ends(len(run.splits))
         self.best_full = {}
+        self.variances = {}
+        self.priors = {}
         if initial is not None:
             self._enqueue(*initial)
 
@@ -449,6 +455,7 @@ class AskTellLoop:
             if self.alpha is not None:
                 resource = None if fidelity is None else fidelity.resource
                 candidate.reference = self.best_full.get(resource)
+                candidate.prior = self._prior(resource)
             twin = self.by_key.get(key)
             if twin is not None:
                 candidate.twin = twin
@@ -536,7 +543,7 @@ class AskTellLoop:
         if scores is None:
             return False  # a failed fit: the candidate is a failure already
         reference = self._fold_scores(candidate.reference.fits[:n_run])
-        if is_worse(scores, reference, self.alpha):
+        if is_worse(scores, reference, self.alpha, candidate.prior):
             return False
         candidate.wave += 1
         return True
@@ -667,6 +674,7 @@ class AskTellLoop:
             full = not candidate.raced_out and not np.isnan(loss)
             if self.alpha is not None and full:
                 resource = None if fidelity is None else fidelity.resource
+                self._add_variance(candidate, resource)
                 best = self.best_full.get(resource)
                 if best is None or loss < best.loss:
                     self.best_full[resource] = candidate
@@ -675,6 +683,33 @@ class AskTellLoop:
         if batch.n_untold == 0:
             run.batch_done(len(batch.candidates), batch.recorded)
             self._write_journal()
+
+    def _prior(self, resource):
+        """The variance prior of a test at ``resource``, from the candidates told
+        so far (computed once per new variance)."""
+        if resource not in self.priors:
+            variances = self.variances.get(resource, [])
+            self.priors[resource] = (
+                variance_prior(*zip(*variances)) if variances else None
+            )
+        return self.priors[resource]
+
+    def _add_variance(self, candidate, resource):
+        """Record the variance of a fully evaluated candidate's paired
+        differences with its reference, if it was raced against one (whether its
+        fits ran or were read back from a checkpoint)."""
+        reference = candidate.reference
+        if reference is None or candidate.splits is not reference.splits:
+            return
+        scores = self._fold_scores(candidate.fits)
+        if scores is None or len(scores) < 2:
+            return
+        d = np.subtract(scores, self._fold_scores(reference.fits))
+        if np.all(np.isfinite(d)):
+            self.variances.setdefault(resource, []).append(
+                (float(d.var(ddof=1)), len(d) - 1)
+            )
+            self.priors.pop(resource, None)
 
     def _write_journal(self):
         """Append the finished batches to the checkpoint, in the order asked."""

@@ -16,6 +16,7 @@ from skhpo._racing import (
     estimate,
     fill_unrun,
     is_worse,
+    variance_prior,
     wave_ends,
 )
 from skhpo.space import Real
@@ -84,6 +85,63 @@ def test_is_worse():
     assert is_worse(folds - 0.02 + 0.003 * rng.standard_normal(10), folds, 0.05)
     # A failed fold is no evidence either way.
     assert not is_worse([np.nan, 0.1], [0.9, 0.9], 0.05)
+
+
+def test_a_prior_moderates_the_test_on_two_folds():
+    reference = np.array([0.9, 0.7])
+    # Worse by 0.006 with a spread the pooled variance (sd 0.003) calls large:
+    # one degree of freedom cannot tell, fifty-one can.
+    scores = reference - [0.010, 0.002]
+    prior = (50.0, 1e-5)
+    assert not is_worse(scores, reference, 0.05)
+    assert is_worse(scores, reference, 0.05, prior)
+    # Two equal differences: no spread of their own, but the prior's.
+    assert is_worse(reference - 0.01, reference, 0.05, prior)
+    assert not is_worse(reference - 0.001, reference, 0.05, prior)  # within noise
+    # Ties and better candidates never stop, whatever the prior.
+    assert not is_worse(reference, reference, 0.05, prior)
+    assert not is_worse(reference + 0.01, reference, 0.05, prior)
+    # A prior of no weight is the plain test.
+    assert is_worse(scores, reference, 0.05, (0.0, 1.0)) == is_worse(
+        scores, reference, 0.05
+    )
+
+
+def test_variance_prior():
+    rng = np.random.RandomState(0)
+    # Too few (positive) variances: no prior.
+    assert variance_prior([1e-4, 2e-4, 0.0, 0.0], [4] * 4) is None
+    # One true variance: the sample variances agree up to their chi-square
+    # noise, so the prior is worth all their degrees of freedom.
+    dfs = np.full(200, 4)
+    agreeing = 1e-4 * rng.chisquare(4, 200) / 4
+    d0, s0_squared = variance_prior(agreeing, dfs)
+    assert d0 > 100
+    assert s0_squared == pytest.approx(1e-4, rel=0.2)
+    # True variances that differ widely from one comparison to the next: a weak
+    # prior (few degrees of freedom), centred on their typical size.
+    true = np.exp(rng.normal(np.log(1e-4), 1.5, 200))
+    d0, s0_squared = variance_prior(true * rng.chisquare(4, 200) / 4, dfs)
+    assert 0.5 < d0 < 5
+    assert 1e-5 < s0_squared < 1e-3
+    # Never worth more than the degrees of freedom it comes from.
+    d0, _ = variance_prior(np.full(5, 1e-4), np.full(5, 1))
+    assert d0 == 5
+
+
+def test_the_prior_stops_worse_candidates_sooner(monkeypatch):
+    # Noisy folds: differences with spread, so the plain test on two folds has
+    # one degree of freedom; the moderated one pools the earlier comparisons.
+    X, y = _data()
+    estimator = QuadraticClassifier(noise=0.05, interaction=0.05)
+    params = {"n_iter": 30, "cv": KFold(10)}
+    moderated = _search(BayesSearchCV, estimator, **params).fit(X, y)
+    monkeypatch.setattr("skhpo._racing.MIN_PRIOR", 10**9)
+    plain = _search(BayesSearchCV, estimator, **params).fit(X, y)
+    n_moderated = moderated.cv_results_["n_splits_run"]
+    n_plain = plain.cv_results_["n_splits_run"]
+    assert n_moderated.sum() < n_plain.sum()
+    assert (n_moderated < 10).sum() > (n_plain < 10).sum()
 
 
 def test_estimate_adds_the_paired_difference_to_the_reference_mean():
@@ -158,9 +216,10 @@ def test_no_racing_runs_every_fold(SearchCV):
 
 
 @pytest.mark.parametrize("SearchCV", SEARCHES)
-def test_racing_is_the_same_for_any_n_jobs(SearchCV):
+@pytest.mark.parametrize("interaction", [0.0, 0.05])
+def test_racing_is_the_same_for_any_n_jobs(SearchCV, interaction):
     X, y = _data()
-    estimator = QuadraticClassifier(noise=0.05)
+    estimator = QuadraticClassifier(noise=0.05, interaction=interaction)
     one = _search(SearchCV, estimator).fit(X, y).cv_results_
     with parallel_backend("threading", n_jobs=3):
         three = _search(SearchCV, estimator, n_jobs=3).fit(X, y).cv_results_
@@ -250,13 +309,17 @@ def test_train_scores_and_times_of_unrun_folds_are_nan():
 
 
 @pytest.mark.parametrize("SearchCV", SEARCHES)
-def test_resume_in_the_middle_of_a_race(SearchCV, tmp_path):
+@pytest.mark.parametrize("interaction", [0.0, 0.05])
+def test_resume_in_the_middle_of_a_race(SearchCV, interaction, tmp_path):
     # Keep the first batch and, of the fits recorded one by one after it, only
     # those of the first waves (folds 0 and 1): the resumed search runs the
-    # rest of each race and ends as the uninterrupted one did.
+    # rest of each race and ends as the uninterrupted one did. With an
+    # interaction the differences have spread, and the tests a prior: the
+    # resumed search rebuilds it from the recorded fits.
     X, y = _data()
     path = tmp_path / "search.jsonl"
-    first = _search(SearchCV, checkpoint=path).fit(X, y)
+    estimator = QuadraticClassifier(noise=0.05, interaction=interaction)
+    first = _search(SearchCV, estimator, checkpoint=path).fit(X, y)
     lines = path.read_bytes().split(b"\n")[:-1]
     header, rest = lines[0], lines[1:]
     batches = [line for line in rest if not line.startswith(b'{"fit"')]
@@ -270,7 +333,7 @@ def test_resume_in_the_middle_of_a_race(SearchCV, tmp_path):
     ]
     cut = tmp_path / "cut.jsonl"
     cut.write_bytes(b"\n".join([header, batches[0], *first_wave]) + b"\n")
-    resumed = _search(SearchCV, checkpoint=cut).fit(X, y)
+    resumed = _search(SearchCV, estimator, checkpoint=cut).fit(X, y)
     a, b = first.cv_results_, resumed.cv_results_
     assert a.keys() == b.keys()
     for key in a:

@@ -54,9 +54,10 @@ class QuadraticClassifier(DummyClassifier):
     """A classifier whose score is a known function of its no-op parameters.
 
     ``score`` is ``1 - (a - 0.3)**2 - (b - 0.7)**2`` (best at a=0.3, b=0.7) plus
-    ``noise`` times a deterministic function of the test rows, so folds differ.
-    Parameters listed in ``fail_when`` (a callable of the parameters) make ``fit``
-    raise.
+    ``noise`` times a deterministic function of the test rows, so folds differ,
+    plus ``interaction`` times one of the test rows and the parameters, so that
+    candidates differ by different amounts on different folds. Parameters
+    listed in ``fail_when`` (a callable of the parameters) make ``fit`` raise.
     """
 
     def __init__(
@@ -68,6 +69,7 @@ class QuadraticClassifier(DummyClassifier):
         d="x",
         noise=0.0,
         fail_when=None,
+        interaction=0.0,
     ):
         super().__init__(strategy=strategy)
         self.a = a
@@ -76,6 +78,7 @@ class QuadraticClassifier(DummyClassifier):
         self.d = d
         self.noise = noise
         self.fail_when = fail_when
+        self.interaction = interaction
 
     def fit(self, X, y, sample_weight=None):
         if self.fail_when is not None and self.fail_when(self):
@@ -86,6 +89,9 @@ class QuadraticClassifier(DummyClassifier):
         value = 1.0 - (self.a - 0.3) ** 2 - (self.b - 0.7) ** 2
         if self.noise:
             value += self.noise * np.sin(np.asarray(X, dtype=float).sum())
+        if self.interaction:
+            rows = np.asarray(X, dtype=float).sum()
+            value += self.interaction * np.sin(rows * (1.0 + self.a + 2.0 * self.b))
         return value
 
 
