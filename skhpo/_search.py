@@ -37,6 +37,7 @@ from skhpo._racing import check_racing, fill_unrun, mask_unrun
 from skhpo._scheduler import Scheduler
 from skhpo.space import SearchSpace
 from skhpo.utils._fixes import (
+    INCONSISTENT_SPLITS,
     BaseSearchCV,
     Interval,
     StrOptions,
@@ -67,6 +68,18 @@ def _valid_param_names(estimator, subspace):
             if hasattr(choice, "get_params") and not isinstance(choice, type):
                 names.update(f"{name}__{key}" for key in choice.get_params(deep=True))
     return names
+
+
+def _settable(estimator, name, dimension):
+    """Whether ``set_params`` takes ``name`` though ``get_params`` does not list
+    it (an estimator taking ``**kwargs``, scikit-learn's minimal estimators):
+    tried on a clone with a value of ``dimension``."""
+    value = dimension._decode(np.array([0.5]))[0]
+    try:
+        clone(estimator).set_params(**{name: value})
+    except Exception:  # whatever set_params raises for a name it does not know
+        return False
+    return True
 
 
 class BaseStrategySearchCV(BaseSearchCV):
@@ -185,11 +198,13 @@ class BaseStrategySearchCV(BaseSearchCV):
         # Every candidate is scored on these very splits, even with a randomized
         # splitter: the folds are frozen for the whole search.
         splits = list(cv.split(X, y, **routed.splitter.split))
-        if len(splits) != self.n_splits_:
+        if not splits:  # scikit-learn's error, raised before any worker starts
             raise ValueError(
-                f"cv.split and cv.get_n_splits return inconsistent results. "
-                f"Expected {self.n_splits_} splits, got {len(splits)}"
+                "No fits were performed. Was the CV iterator empty? "
+                "Were there no candidates?"
             )
+        if len(splits) != self.n_splits_:
+            raise ValueError(INCONSISTENT_SPLITS.format(self.n_splits_, len(splits)))
         initial = self._check_initial_params(space, scorers, splits)
         base_estimator = clone(self.estimator)
         fit_kwargs = {
@@ -209,7 +224,7 @@ class BaseStrategySearchCV(BaseSearchCV):
         to_fit = self._estimator_to_fit(base_estimator, y)
         data = _FitData(X, y, params, splits, to_fit, fit_kwargs, scorers)
         run = _SearchRun(self, data, space, root_ctx)
-        run.initial = initial
+        run.initial, run.n_iter = self._initial_grid(space, initial)
         try:
             self._search(run)
             out = run.finish()
@@ -308,11 +323,13 @@ class BaseStrategySearchCV(BaseSearchCV):
     # -- checks before any fit ----------------------------------------------------
     def _check_input_parameters(self, X, y, split_params):
         """Build, check and return the search space, before the first fit."""
-        space = SearchSpace(self.param_distributions)
+        # The search's random state draws the samples of the distributions that
+        # only have rvs, as RandomizedSearchCV draws candidates from them.
+        space = SearchSpace(self.param_distributions, random_state=self.random_state)
         for i, subspace in enumerate(space.subspaces):
             valid = _valid_param_names(self.estimator, subspace)
-            for name in subspace:
-                if name in valid:
+            for name, dimension in subspace.items():
+                if name in valid or _settable(self.estimator, name, dimension):
                     continue
                 where = (
                     f"param_distributions[{name!r}]"
@@ -378,6 +395,26 @@ class BaseStrategySearchCV(BaseSearchCV):
             None if fits is None else [fits[row] for row in rows],
         )
 
+    def _initial_grid(self, space, initial):
+        """``(initial, n_iter)`` for the loop: with no ``initial_params`` and a
+        finite space that ``n_iter`` covers, every candidate of it, first and in
+        grid order, as ``RandomizedSearchCV`` does (with its warning when there
+        are fewer than ``n_iter``); the search ends with them."""
+        n_iter = getattr(self, "n_iter", None)
+        if initial is not None or n_iter is None:
+            return initial, n_iter
+        U = space.grid(n_iter)
+        if U is None:
+            return initial, n_iter
+        if len(U) < n_iter:
+            warnings.warn(
+                f"The total space of parameters {len(U)} is smaller than "
+                f"n_iter={n_iter}. Running {len(U)} iterations. For exhaustive "
+                f"searches, use GridSearchCV.",
+                UserWarning,
+            )
+        return (U, space.decode(U), None), len(U)
+
     def _initial_budget(self):
         """How many candidates ``initial_params`` may hold (None: checked later)."""
         return getattr(self, "n_iter", None)
@@ -398,7 +435,7 @@ class BaseStrategySearchCV(BaseSearchCV):
     def _search(self, run):
         """Run the strategy's optimizer for ``n_iter`` candidates."""
         optimizer = self._make_optimizer(run.space, run.random_state)
-        self._run_loop(run, optimizer, self.n_iter)
+        self._run_loop(run, optimizer, run.n_iter)
 
     def _run_loop(self, run, optimizer, budget, trial=None):
         """Run ``optimizer`` through the ask/tell loop (see _loop.py): the one
@@ -510,6 +547,7 @@ class _SearchRun:
         self.space = space
         self.journal = None
         self.initial = None  # initial_params: (points, dicts), evaluated first
+        self.n_iter = None  # the candidates to evaluate (a grid may have fewer)
         if search.checkpoint is None:
             self.random_state = check_random_state(search.random_state)
         else:
@@ -709,15 +747,10 @@ class _SearchRun:
         warn_or_raise_about_fit_failures(
             [fit for fit in self.fits if fit is not None], search.error_score
         )
-        if 0 < state.n_failed < state.n_evaluated:
-            # Beside scikit-learn's warnings (failed fits, non-finite scores): the
-            # count of candidates the search could not use.
-            warnings.warn(
-                f"{state.n_failed} of the {state.n_evaluated} candidates failed or "
-                f"scored a non-finite value; their scores in cv_results_ are "
-                f"error_score={search.error_score!r} or NaN and they rank last.",
-                UserWarning,
-            )
+        # Some failed candidates: scikit-learn's warnings say it, and no other
+        # (FitFailedWarning above; "One or more of the test scores are
+        # non-finite" when cv_results_ is formatted), so that filters and tests
+        # written for scikit-learn's searches match skhpo's the same.
         if state.n_evaluated and state.n_failed == state.n_evaluated:
             raise ValueError(
                 f"All the {state.n_evaluated} candidates failed: every score was "

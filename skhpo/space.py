@@ -18,6 +18,14 @@ space does. Each parameter owns one coordinate, mapped as follows:
   inside ``[1e-12, 1 - 1e-12]`` so that the quantile stays finite, and encoded with
   ``dist.cdf``; a discrete distribution decodes to ``int`` and encodes to the middle
   of the value's cell, ``(cdf(k - 1) + cdf(k)) / 2``. Its shape is the prior.
+- any other object with an ``rvs`` method (scikit-learn's contract for
+  ``RandomizedSearchCV``: a user's own sampler, an unfrozen ``scipy.stats``
+  family, which is frozen with its default parameters when it has none to ask
+  for): through the empirical quantiles of 1,000 draws of
+  ``rvs(random_state=...)`` made with the search's random state, sorted (numbers
+  by value, other objects grouped in the order they first appear). The cube's
+  uniform measure then draws as ``rvs`` does, and the model-based strategies see
+  an ordered coordinate. Decoded as one of the draws.
 - a list of dicts (a conditional space): one leading categorical coordinate picks
   the dict; every dict's parameters get their own coordinates, and those of the
   other dicts are inactive (they encode to 0.5 and are ignored by ``decode``).
@@ -63,6 +71,8 @@ _EPS = 1e-12
 _MAX_TABLE = 10_000
 # Integers beyond 2**53 are not exactly representable in the float arithmetic used.
 _MAX_INT = 2**53
+# Draws of an rvs-only distribution, for its empirical quantiles.
+_N_DRAWS = 1000
 
 
 # -- small helpers ---------------------------------------------------------------
@@ -542,14 +552,114 @@ class _Distribution(_Dimension):
         return u, ok
 
 
-def _as_dimension(value) -> _Dimension:
-    """The checked dimension of one value of ``param_distributions``."""
-    dim = _dimension(value)
+class _Sampled(_Dimension):
+    """Any other object with ``rvs``, through the empirical quantiles of draws.
+
+    ``_N_DRAWS`` draws of ``dist.rvs(random_state=rng)``, as scikit-learn's
+    ``ParameterSampler`` calls it, sorted: numbers by value, other objects
+    grouped by equality in the order they first appear. Cell ``i`` of ``[0, 1]``
+    (of ``_N_DRAWS`` equal cells) decodes to the ``i``-th sorted draw; a run of
+    equal draws is one value, whose point is the middle of its run.
+    """
+
+    def __init__(self, dist, random_state=None):
+        self.dist = dist
+        self.random_state = random_state
+
+    def __repr__(self):
+        return repr(self.dist)
+
+    def _check(self) -> None:
+        rng = check_random_state(self.random_state)
+        try:  # any error of a third-party object means it cannot be used
+            draws = [self.dist.rvs(random_state=rng) for _ in range(_N_DRAWS)]
+        except Exception as exc:
+            raise ValueError(f"{self!r}.rvs(random_state=...) failed: {exc}") from None
+        draws = [d.item() if isinstance(d, np.generic) else d for d in draws]
+        self._numbers = all(_is_number(d) for d in draws)
+        if self._numbers:
+            x = np.array(draws, dtype=float)
+            if not np.all(np.isfinite(x)):
+                raise ValueError(f"{self!r}.rvs drew non-finite values")
+            integral = all(_as_int(d) is not None for d in draws)
+            self.kind = "integer" if integral else "real"
+        else:  # groups of equal objects, numbered in order of first appearance
+            self._groups, ids = [], []
+            for d in draws:
+                k = next(
+                    (k for k, g in enumerate(self._groups) if _same_choice(g, d)),
+                    None,
+                )
+                if k is None:
+                    k = len(self._groups)
+                    self._groups.append(d)
+                ids.append(k)
+            x = np.array(ids, dtype=float)
+            self.kind = "real"
+        order = np.argsort(x, kind="stable")
+        self._x = x[order]  # sorted keys: the values, or the group numbers
+        self._draws = [draws[i] for i in order]
+        # The run of equal draws around each position: [start, end).
+        self._start = np.searchsorted(self._x, self._x, side="left")
+        self._end = np.searchsorted(self._x, self._x, side="right")
+
+    def _index(self, u: np.ndarray) -> np.ndarray:  # (n,) int64
+        return _cell(np.asarray(u, dtype=float), _N_DRAWS)
+
+    def _decode(self, u):
+        return [self._draws[i] for i in self._index(u)]
+
+    def _key(self, u):
+        return self._x[self._index(u)].tolist()
+
+    def _snap(self, u):
+        i = self._index(u)
+        return (self._start[i] + self._end[i]) / (2 * _N_DRAWS)
+
+    def _encode(self, values):
+        if self._numbers:
+            x = _floats(values)
+        else:
+            x = np.array(
+                [
+                    next(
+                        (k for k, g in enumerate(self._groups) if _same_choice(g, v)),
+                        np.nan,
+                    )
+                    for v in values
+                ],
+                dtype=float,
+            )
+        ok = np.isfinite(x) & (x >= self._x[0]) & (x <= self._x[-1])
+        lo = np.searchsorted(self._x, np.where(ok, x, self._x[0]), side="left")
+        hi = np.searchsorted(self._x, np.where(ok, x, self._x[0]), side="right")
+        # A value among the draws: the middle of its run; another one within
+        # their range: where it would sort (it decodes to a neighbour).
+        u = np.where(hi > lo, (lo + hi) / 2, lo) / _N_DRAWS
+        return np.clip(u, 0.0, 1.0), ok
+
+
+def _as_dimension(value, random_state=None) -> _Dimension:
+    """The checked dimension of one value of ``param_distributions``;
+    ``random_state`` draws the samples of an rvs-only distribution."""
+    dim = _dimension(value, random_state)
     dim._check()
     return dim
 
 
-def _dimension(value) -> _Dimension:
+def _frozen_family(value):
+    """An unfrozen scipy.stats family frozen with its defaults, or None if it
+    needs shape parameters (``scipy.stats.expon`` is ``expon()``; not
+    ``gamma``)."""
+    if getattr(value, "shapes", None):
+        return None
+    try:
+        return value()
+    except Exception:  # scipy's own error for missing parameters
+        return None
+
+
+def _dimension(value, random_state=None) -> _Dimension:
     if isinstance(value, _Dimension):
         # Check and cache on a copy: fit does not change the user's objects, and
         # the copy still holds the very categories given.
@@ -557,18 +667,17 @@ def _dimension(value) -> _Dimension:
     if isinstance(value, stats.rv_discrete) and hasattr(value, "xk"):
         return _Distribution(value.freeze())  # rv_discrete(values=(xk, pk))
     if isinstance(value, (stats.rv_continuous, stats.rv_discrete)):
+        frozen = _frozen_family(value)
+        if frozen is not None:
+            return _Distribution(frozen)  # as RandomizedSearchCV draws from it
         raise TypeError(
             f"scipy.stats.{value.name} is a distribution family, not a frozen "
             f"distribution: give its parameters, e.g. scipy.stats.{value.name}(...)"
         )
     if callable(getattr(value, "ppf", None)) and callable(getattr(value, "cdf", None)):
         return _Distribution(value)
-    if hasattr(value, "rvs"):
-        raise TypeError(
-            f"{type(value).__name__} has rvs but no ppf and cdf, and skhpo samples "
-            "through the quantile function: use a frozen scipy.stats distribution "
-            "(e.g. scipy.stats.loguniform(1e-3, 1e3)), Real or Integer"
-        )
+    if callable(getattr(value, "rvs", None)):
+        return _Sampled(value, random_state)
     if isinstance(value, (str, bytes, Mapping, Set, Sequence, np.ndarray)):
         return Categorical(value)
     raise TypeError(
@@ -611,6 +720,11 @@ class SearchSpace:
         frozen ``scipy.stats`` distribution, ``Real``, ``Integer`` or
         ``Categorical``. A list of dicts is a conditional space: each candidate
         comes from one dict, picked by an extra leading categorical coordinate.
+        Any other object with an ``rvs`` method is sampled through it.
+
+    random_state : int, RandomState instance or None, default=None
+        Draws the samples of the objects that only have ``rvs``; unused
+        otherwise.
 
     Attributes
     ----------
@@ -646,7 +760,7 @@ class SearchSpace:
     array([[0.25, 0.5 , 0.5 , 0.5 ]])
     """
 
-    def __init__(self, param_distributions):
+    def __init__(self, param_distributions, random_state=None):
         self.param_distributions = param_distributions
         if isinstance(param_distributions, Mapping):
             dicts, is_list = [param_distributions], False
@@ -680,7 +794,7 @@ class SearchSpace:
                         f"{type(name).__name__}"
                     )
                 with _at(f"{where}[{name!r}]"):
-                    subspace[name] = _as_dimension(value)
+                    subspace[name] = _as_dimension(value, random_state)
             self.subspaces.append(subspace)
 
         self._selector = _as_dimension(range(len(dicts))) if is_list else None
@@ -698,6 +812,43 @@ class SearchSpace:
         self.param_names = list(dict.fromkeys(n for n in self.dim_names if n))
 
     # -- sampling ----------------------------------------------------------------
+    def grid(self, max_size):
+        """Every candidate of a finite space, or None.
+
+        In the order of scikit-learn's ``ParameterGrid`` (the dicts in turn, the
+        parameters of each sorted by name, the last one varying fastest): the
+        order in which ``RandomizedSearchCV`` evaluates a grid its ``n_iter``
+        covers. None if a coordinate has infinitely many values or unequal cells
+        (``n_choices`` 0), or if the space holds more than ``max_size``.
+
+        Returns
+        -------
+        U : ndarray of shape (n_candidates, n_dims)
+        """
+        if not self.n_choices.all():
+            return None
+        sizes = [
+            math.prod(int(self._dims[j].n_choices) for j in columns)
+            for columns in self._columns
+        ]
+        if sum(sizes) > max_size:
+            return None
+        rows = []
+        for s, columns in enumerate(self._columns):
+            names = list(self.subspaces[s])
+            order = [
+                columns[k] for k in sorted(range(len(names)), key=names.__getitem__)
+            ]
+            counts = [int(self.n_choices[j]) for j in order]
+            # np.indices is row-major: the last coordinate varies fastest.
+            cells = np.indices(counts).reshape(len(order), -1).T
+            U = np.full((len(cells), self.n_dims), 0.5)
+            if self._selector is not None:
+                U[:, 0] = _centre(s, len(self._columns))
+            U[:, order] = _centre(cells, np.array(counts))
+            rows.append(U)
+        return np.vstack(rows)
+
     def sample(self, n, random_state):
         """``n`` uniform points, shape ``(n, n_dims)``."""
         n = _check_n(n)

@@ -6,6 +6,10 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 
+# scikit-learn's own tests against skhpo: a pytest plugin and its data, run by
+# tests/sklearn_suite/run (CI's sklearn-suite stage), not by this suite.
+collect_ignore = ["sklearn_suite"]
+
 try:
     from hypothesis import settings
 except ImportError:  # pragma: no cover - hypothesis is in the test extra

@@ -129,3 +129,26 @@ def test_active_backend_and_its_name():
     with parallel_config(backend="threading", n_jobs=3):
         backend, n_jobs = _fixes.active_joblib_backend()
     assert type(backend).__name__ == "ThreadingBackend" and n_jobs == 3
+
+
+def test_inconsistent_splits_is_scikit_learns_message():
+    # INCONSISTENT_SPLITS: BaseSearchCV's error word for word, whose wording
+    # changed in scikit-learn 1.9. The test reads scikit-learn's own message.
+    import numpy as np
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import KFold, RandomizedSearchCV
+
+    from skhpo.utils._fixes import INCONSISTENT_SPLITS
+
+    class BrokenKFold(KFold):
+        def get_n_splits(self, *args, **kw):
+            return 1
+
+    X, y = np.arange(40.0).reshape(-1, 2), np.arange(20.0)
+    search = RandomizedSearchCV(Ridge(), {"alpha": [1.0]}, cv=BrokenKFold(3))
+    with pytest.raises(ValueError) as raised:
+        search.fit(X, y)
+    assert str(raised.value) == INCONSISTENT_SPLITS.format(1, 3), (
+        "scikit-learn changed the wording of its inconsistent-splits error: "
+        "update INCONSISTENT_SPLITS in skhpo/utils/_fixes.py"
+    )

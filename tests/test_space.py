@@ -520,8 +520,13 @@ def test_space_pickles():
 
 # -- errors --------------------------------------------------------------------------
 class RvsOnly:
-    def rvs(self, size=None, random_state=None):
-        return 1.0
+    """A user's own sampler: only ``rvs``, as ``RandomizedSearchCV`` accepts."""
+
+    def __init__(self, draw=lambda rng: rng.lognormal()):
+        self.draw = draw
+
+    def rvs(self, random_state=None):
+        return self.draw(random_state)
 
 
 BAD_DIMENSIONS = [
@@ -617,9 +622,10 @@ def test_the_space_leaves_the_dimensions_given_unchanged(dimension, params):
         (np.float64(1.0), TypeError, "expected a list of choices"),
         ({"b": [1]}, TypeError, "a dict is not a list of choices"),
         ({1, 2}, TypeError, "a set has no order"),
-        (stats.uniform, TypeError, "scipy.stats.uniform is a distribution family"),
-        (stats.randint, TypeError, "not a frozen distribution"),
-        (RvsOnly(), TypeError, "RvsOnly has rvs but no ppf and cdf"),
+        (stats.randint, TypeError, "scipy.stats.randint is a distribution family"),
+        (stats.gamma, TypeError, "not a frozen distribution"),
+        (RvsOnly(lambda rng: 1 / 0), ValueError, "rvs(random_state=...) failed"),
+        (RvsOnly(lambda rng: np.inf), ValueError, "rvs drew non-finite values"),
         (3.5, TypeError, "expected a list of choices, a frozen scipy.stats"),
         (None, TypeError, "got None of type NoneType"),
         (iter([1, 2]), TypeError, "expected a list of choices"),
@@ -771,3 +777,56 @@ def test_integer_property(low, size, log, u):
     assert_array_equal(space.snap(S), S)
     assert [c["x"] for c in space.decode(S)] == values
     assert_array_equal(space.encode(space.decode(U)), S)
+
+
+# -- objects with only rvs, unfrozen scipy families ---------------------------------
+def test_an_unfrozen_family_without_shapes_is_frozen_with_its_defaults():
+    U = np.linspace(0.05, 0.95, 7)[:, None]
+    unfrozen = SearchSpace({"x": stats.expon}).decode(U)
+    assert unfrozen == SearchSpace({"x": stats.expon()}).decode(U)
+
+
+def test_rvs_only_draws_as_its_sampler_does():
+    space = SearchSpace({"x": RvsOnly()}, random_state=0)
+    assert space.kinds == ("real",) and space.n_choices.tolist() == [0]
+    # Uniform points decode to draws of rvs: lognormal quantiles.
+    U = np.random.RandomState(1).uniform(size=(4000, 1))
+    x = np.array([p["x"] for p in space.decode(U)])
+    q = np.quantile(x, [0.1, 0.5, 0.9])
+    assert q == pytest.approx(stats.lognorm(1).ppf([0.1, 0.5, 0.9]), rel=0.15)
+    # Ordered: a larger coordinate never decodes to a smaller value.
+    grid = np.linspace(0, 1, 500)[:, None]
+    values = [p["x"] for p in space.decode(grid)]
+    assert values == sorted(values)
+    # Snapped points are canonical, round-trip, and decode the same.
+    S = space.snap(U[:50])
+    np.testing.assert_array_equal(space.snap(S), S)
+    assert space.decode(S) == space.decode(U[:50])
+    np.testing.assert_allclose(space.encode(space.decode(S)), S)
+    # The same random state draws the same sample.
+    again = SearchSpace({"x": RvsOnly()}, random_state=0)
+    assert again.decode(grid) == space.decode(grid)
+    assert SearchSpace({"x": RvsOnly()}, random_state=1).decode(grid) != values
+
+
+def test_rvs_only_integers_and_objects():
+    space = SearchSpace(
+        {
+            "n": RvsOnly(lambda rng: rng.poisson(3)),
+            "k": RvsOnly(lambda rng: ["a", "b", "b", None][rng.randint(4)]),
+        },
+        random_state=0,
+    )
+    assert space.kinds == ("integer", "real")
+    U = np.random.RandomState(2).uniform(size=(2000, 2))
+    decoded = space.decode(U)
+    assert all(isinstance(p["n"], int) for p in decoded)
+    k = [p["k"] for p in decoded]
+    # Equal objects are one value, drawn as often as rvs draws it.
+    shares = [k.count(v) / len(k) for v in ("a", "b", None)]
+    assert shares == pytest.approx([0.25, 0.5, 0.25], abs=0.05)
+    # A value never drawn is not in the space; one drawn encodes to its run.
+    _, ok = space.subspaces[0]["k"]._encode(["zzz", "b"])
+    assert ok.tolist() == [False, True]
+    S = space.snap(U[:20])
+    np.testing.assert_allclose(space.encode(space.decode(S)), S)

@@ -29,6 +29,14 @@ except ImportError:  # pragma: no cover
 
 SKLEARN_VERSION = parse_version(parse_version(sklearn.__version__).base_version)
 
+# BaseSearchCV's error for a splitter whose split and get_n_splits disagree, word
+# for word (tests written for scikit-learn match it): "return" since scikit-learn
+# 1.9 (scikit-learn#33091), "returned" before.
+INCONSISTENT_SPLITS = (
+    "cv.split and cv.get_n_splits {} inconsistent results. Expected {{}} splits, "
+    "got {{}}"
+).format("return" if SKLEARN_VERSION >= parse_version("1.9") else "returned")
+
 
 def single_blas_thread():
     """A context with one BLAS thread, for the optimizers' small linear algebra.
