@@ -11,7 +11,7 @@ from sklearn.base import is_classifier
 from skhpo._epochs import PartialFitEpochs, check_partial_fit, epoch_classes
 from skhpo._loop import _SEED_MAX
 from skhpo._optimizers.base import RandomSampler
-from skhpo._optimizers.hyperband import Hyperband, hyperband_brackets
+from skhpo._optimizers.hyperband import Hyperband, halving_plan, hyperband_brackets
 from skhpo._optimizers.tpe import KDESampler
 from skhpo._search import BaseStrategySearchCV
 from skhpo.utils._docstrings import fill_doc
@@ -22,7 +22,7 @@ from skhpo.utils._fixes import Interval, StrOptions, num_samples
 _MAX_AUTO_HALVINGS = 4
 
 
-def _subsampled_splits(splits, orders, n_resources, n_samples):
+def _subsampled_splits(splits, orders, n_resources, n_samples, test_orders=None):
     """The frozen CV splits with each training part cut to the fraction
     ``n_resources / n_samples`` of its rows.
 
@@ -32,25 +32,41 @@ def _subsampled_splits(splits, orders, n_resources, n_samples):
     ``n_resources`` rows. Each training part is cut to a prefix of one fixed
     order, stratified for classifiers, so every candidate of a rung sees the same
     rows and a rung's rows contain those of the rungs below it.
+
+    With ``test_orders`` (successive halving, as
+    :class:`~sklearn.model_selection.HalvingRandomSearchCV` does), each test part
+    is cut the same way.
     """
+    if test_orders is None:
+        test_orders = [None] * len(splits)
     return [
         # Exact integers: int(fraction * len(train)) may lose a row to rounding.
-        (np.sort(train[order[: n_resources * len(train) // n_samples]]), test)
-        for (train, test), order in zip(splits, orders)
+        (
+            np.sort(train[order[: n_resources * len(train) // n_samples]]),
+            test
+            if test_order is None
+            else np.sort(test[test_order[: n_resources * len(test) // n_samples]]),
+        )
+        for (train, test), order, test_order in zip(splits, orders, test_orders)
     ]
 
 
 class _Subsamples:
     """A trial's parameters and CV splits, the budget being samples of ``X``."""
 
-    def __init__(self, splits, orders, n_samples):
+    def __init__(self, splits, orders, n_samples, test_orders=None):
         self.splits, self.orders, self.n_samples = splits, orders, n_samples
+        self.test_orders = test_orders  # successive halving: cut the tests too
         self.cache = {}  # n_resources -> the subsampled splits, shared by a rung
 
     def __call__(self, params, n_resources):
         if n_resources not in self.cache:
             self.cache[n_resources] = _subsampled_splits(
-                self.splits, self.orders, n_resources, self.n_samples
+                self.splits,
+                self.orders,
+                n_resources,
+                self.n_samples,
+                self.test_orders,
             )
         return params, self.cache[n_resources]
 
@@ -133,12 +149,43 @@ def _training_order(n, y_train, rng):
     return np.argsort(keys, kind="stable")
 
 
+def _check_halving(search):
+    """Check the parameters of successive halving (``n_candidates``)."""
+    if search.n_candidates is None:
+        if search.min_resources == "exhaust":
+            raise ValueError(
+                "min_resources='exhaust' needs n_candidates: it starts the one "
+                "bracket of successive halving with the largest budget that lets "
+                "its candidates reach max_resources."
+            )
+        if search.aggressive_elimination:
+            raise ValueError(
+                "aggressive_elimination=True needs n_candidates: Hyperband's "
+                "brackets already end with fewer than factor candidates."
+            )
+        return
+    if search.min_resources == search.n_candidates == "exhaust":
+        # scikit-learn's message, word for word.
+        raise ValueError(
+            "n_candidates and min_resources cannot be both set to 'exhaust'."
+        )
+    if search.n_brackets not in (None, 1):
+        raise ValueError(
+            f"n_candidates runs one bracket of successive halving; got "
+            f"n_brackets={search.n_brackets!r}: leave it None."
+        )
+
+
 def _check_resource(search, space):
     """Check ``resource`` and the budgets before any fit, naming what is wrong."""
+    name = type(search.estimator).__name__
+    # scikit-learn's halving searches' messages first (tests and filters written
+    # for them match), skhpo's detail after.
     if search.resource in space.param_names:
         raise ValueError(
-            f"resource={search.resource!r} is also in param_distributions: the "
-            f"resource is set by the search, remove it from the space."
+            f"Cannot use parameter {search.resource} as the resource since it is "
+            f"part of the searched parameters: resource={search.resource!r} is "
+            f"set by the search; remove it from param_distributions."
         )
     if search.resource == "partial_fit":
         check_partial_fit(search.estimator)
@@ -152,15 +199,17 @@ def _check_resource(search, space):
         value = params.get(search.resource)
         if search.resource not in params:
             raise ValueError(
-                f"resource={search.resource!r} is neither 'n_samples' nor a "
-                f"parameter of {type(search.estimator).__name__}."
+                f"Cannot use resource={search.resource} which is not supported by "
+                f"estimator {name}: resource={search.resource!r} is neither "
+                f"'n_samples' nor a parameter of {name}."
             )
         integer = isinstance(value, Integral) and not isinstance(value, bool)
         if not integer and search.max_resources == "auto":
             raise ValueError(
-                f"resource={search.resource!r} must be an integer parameter of "
-                f"{type(search.estimator).__name__} (its value is {value!r}); "
-                f"or set max_resources."
+                f"resource can only be 'n_samples' when max_resources='auto', or "
+                f"an integer parameter of the estimator (its value is then the "
+                f"largest budget): resource={search.resource!r} of {name} is "
+                f"{value!r}; set max_resources."
             )
     if (
         isinstance(search.min_resources, Integral)
@@ -168,8 +217,8 @@ def _check_resource(search, space):
         and search.min_resources > search.max_resources
     ):
         raise ValueError(
-            f"min_resources={search.min_resources} must not exceed "
-            f"max_resources={search.max_resources}."
+            f"min_resources_={search.min_resources} is greater than "
+            f"max_resources_={search.max_resources}."
         )
 
 
@@ -201,7 +250,15 @@ def _resolve_resources(search, run):
         )
     else:
         max_r = search.max_resources
-    if search.min_resources == "auto":
+    if search.min_resources in ("smallest", "exhaust"):
+        # HalvingRandomSearchCV's smallest budget: two samples per class (two
+        # for a regressor) per split; 1 for a parameter. ("exhaust" may raise it
+        # once the number of candidates is known: _plan.)
+        if search.resource == "n_samples":
+            min_r = 2 * len(run.splits) * n_classes
+        else:
+            min_r = 1
+    elif search.min_resources == "auto":
         # The most halvings (up to _MAX_AUTO_HALVINGS) that keep the smallest
         # budget at least `smallest`, with max_r / min_r a power of factor so
         # that the first rung gets exactly min_r.
@@ -213,8 +270,8 @@ def _resolve_resources(search, run):
         min_r = search.min_resources
     if min_r > max_r:
         raise ValueError(
-            f"min_resources={min_r} exceeds max_resources={max_r} ({where}): "
-            f"the data are too small for these budgets."
+            f"min_resources_={min_r} is greater than max_resources_={max_r} "
+            f"({where}): the data are too small for these budgets."
         )
     return min_r, max_r
 
@@ -260,12 +317,16 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         with the new passes only, the refit makes ``max_resources`` passes over
         all the data, and ``max_resources`` must be given.
 
-    min_resources : int or 'auto', default='auto'
+    min_resources : int, 'auto', 'smallest' or 'exhaust', default='auto'
         The smallest budget a bracket may start with. ``"auto"`` makes it
         ``max_resources / factor**k`` for the largest ``k <= 4`` (five rungs at
         most) that keeps at least two samples per class in the smallest training
         part for classifiers with ``"n_samples"`` (two samples for regressors, 1
-        for a parameter).
+        for a parameter). ``"smallest"`` and ``"exhaust"`` are
+        :class:`~sklearn.model_selection.HalvingRandomSearchCV`'s: two samples
+        per class (two for a regressor) per CV split with ``"n_samples"``, else
+        1; ``"exhaust"`` (with ``n_candidates`` only) raises it as far as lets
+        the last rung use ``max_resources``.
 
     max_resources : int or 'auto', default='auto'
         The largest budget. ``"auto"`` is the number of samples of ``X`` for
@@ -282,6 +343,24 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         brackets, from the most aggressive to plain random search on the largest
         budget); a larger value runs several iterations, a smaller one only the
         most aggressive brackets.
+
+    n_candidates : int, 'exhaust' or None, default=None
+        ``None`` runs Hyperband's brackets. An integer runs one bracket of
+        successive halving as
+        :class:`~sklearn.model_selection.HalvingRandomSearchCV` does, with this
+        many candidates in its first rung: rung ``i`` gives
+        ``min_resources * factor**i`` (at most ``max_resources``) to the best
+        ``ceil(n / factor)`` of the ``n`` candidates of the rung below, until
+        fewer than ``factor`` candidates remain or the resources run out (see
+        :ref:`migration`). ``"exhaust"``: as many
+        candidates as let the last rung use ``max_resources``
+        (``max_resources // min_resources``). ``n_brackets`` must then be None.
+
+    aggressive_elimination : bool, default=False
+        With ``n_candidates``, as in
+        :class:`~sklearn.model_selection.HalvingRandomSearchCV`: when the
+        resources do not allow enough rungs to bring the candidates below
+        ``factor``, repeat the first rung's budget until they do.
 
     sampler : {'bohb', 'random'}, default='bohb'
         How each bracket draws its candidates: ``'random'`` as Hyperband, or from a
@@ -310,6 +389,24 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         Number of candidates evaluated in each rung, bracket after bracket. With
         ``scheduling="asynchronous"``, a rung may hold a few more than
         Hyperband's plan: candidates promoted early (see Notes).
+
+    n_resources_ : list of int
+        The budget of each rung of ``n_candidates_``.
+
+    n_iterations_ : int
+        Number of rungs run (with ``n_candidates``: planned, as in
+        :class:`~sklearn.model_selection.HalvingRandomSearchCV`).
+
+    n_required_iterations_ : int
+        With ``n_candidates`` only: the rungs needed for the last one to hold
+        fewer than ``factor`` candidates.
+
+    n_possible_iterations_ : int
+        With ``n_candidates`` only: the rungs that fit between
+        ``min_resources_`` and ``max_resources_``.
+
+    n_remaining_candidates_ : int
+        With ``n_candidates`` only: the candidates the last rung would keep.
 
     {shared_attributes}
 
@@ -363,7 +460,7 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         "resource": [str],
         "min_resources": [
             Interval(Integral, 1, None, closed="left"),
-            StrOptions({"auto"}),
+            StrOptions({"auto", "smallest", "exhaust"}),
         ],
         "max_resources": [
             Interval(Integral, 1, None, closed="left"),
@@ -371,6 +468,12 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         ],
         "factor": [Interval(Real, 1, None, closed="neither")],
         "n_brackets": [Interval(Integral, 1, None, closed="left"), None],
+        "n_candidates": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"exhaust"}),
+            None,
+        ],
+        "aggressive_elimination": ["boolean"],
         "sampler": [StrOptions({"bohb", "random"})],
     }
 
@@ -384,6 +487,8 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         max_resources="auto",
         factor=3,
         n_brackets=None,
+        n_candidates=None,
+        aggressive_elimination=False,
         sampler="bohb",
         scoring=None,
         n_jobs=None,
@@ -429,6 +534,8 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         self.max_resources = max_resources
         self.factor = factor
         self.n_brackets = n_brackets
+        self.n_candidates = n_candidates
+        self.aggressive_elimination = aggressive_elimination
         self.sampler = sampler
 
     # Its candidates are evaluated with several resources: a cv_results_ of full
@@ -457,8 +564,13 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         )
 
     def _check_input_parameters(self, X, y, split_params):
+        if self.resource == "n_samples" and num_samples(X) == 0:
+            raise ValueError(  # scikit-learn's message
+                "min_resources_=0: you might have passed an empty dataset X."
+            )
         space = super()._check_input_parameters(X, y, split_params)
         _check_resource(self, space)
+        _check_halving(self)
         return space
 
     def _estimator_to_fit(self, estimator, y):
@@ -469,10 +581,24 @@ class HyperbandSearchCV(BaseStrategySearchCV):
             estimator, epochs=self.max_resources, classes=epoch_classes(estimator, y)
         )
 
-    def _brackets(self, run):
-        return hyperband_brackets(
-            *_resolve_resources(self, run), self.factor, self.n_brackets
-        )
+    def _plan(self, run):
+        """``(brackets, halving, min_resources, max_resources)``: Hyperband's
+        brackets, or with ``n_candidates`` the one bracket of successive halving
+        and its :class:`HalvingPlan` (``halving`` None otherwise)."""
+        min_r, max_r = _resolve_resources(self, run)
+        if self.n_candidates is None:
+            brackets = hyperband_brackets(min_r, max_r, self.factor, self.n_brackets)
+            return brackets, None, min_r, max_r
+        n = self.n_candidates
+        if n == "exhaust":
+            # As many candidates as let the last rung use max_resources.
+            n = max_r // min_r
+        if self.min_resources == "exhaust":
+            # The largest start that still lets the required rungs run.
+            last = math.floor(math.log(n, self.factor))
+            min_r = max(min_r, int(max_r // self.factor**last))
+        plan = halving_plan(n, min_r, max_r, self.factor, self.aggressive_elimination)
+        return [plan.bracket], plan, min_r, max_r
 
     def _max_fits(self, run):
         # Candidates promoted early on partial results add to the brackets' plan
@@ -480,9 +606,15 @@ class HyperbandSearchCV(BaseStrategySearchCV):
         return None
 
     def _search(self, run):
-        brackets = self._brackets(run)
-        self.max_resources_ = brackets[0].resources[-1]
-        self.min_resources_ = min(bracket.resources[0] for bracket in brackets)
+        brackets, halving, min_r, max_r = self._plan(run)
+        self.max_resources_ = max_r
+        # Successive halving: scikit-learn's min_resources_ (its first rung may
+        # start above it with aggressive elimination).
+        self.min_resources_ = (
+            min_r
+            if halving is not None
+            else min(bracket.resources[0] for bracket in brackets)
+        )
         if run.initial is not None:
             n_new = sum(bracket.n_candidates[0] for bracket in brackets)
             if len(run.initial[1]) > n_new:
@@ -500,20 +632,44 @@ class HyperbandSearchCV(BaseStrategySearchCV):
                 _training_order(len(train), y[train] if stratify else None, rng)
                 for train, _ in run.splits
             ]
-            trial = _Subsamples(run.splits, orders, num_samples(run.X))
+            test_orders = None
+            if halving is not None:
+                # HalvingRandomSearchCV scores on a subsample of each test part.
+                test_orders = [
+                    _training_order(len(test), y[test] if stratify else None, rng)
+                    for _, test in run.splits
+                ]
+            trial = _Subsamples(run.splits, orders, num_samples(run.X), test_orders)
         else:
             trial = _parameter_budget(self.estimator, self.resource, run.space)
         # The loop de-duplicates the new candidates (Hyperband.unseen).
         optimizer = Hyperband(brackets, sampler)
         self._run_loop(run, optimizer, math.inf, trial)
         self.n_candidates_ = optimizer.rung_sizes()
+        self.n_resources_ = [
+            r
+            for bracket_run in optimizer.runs_
+            for rung, r in zip(bracket_run.rungs, bracket_run.bracket.resources)
+            if rung.members
+        ]
+        self.n_iterations_ = len(self.n_candidates_)
+        if halving is not None:
+            # HalvingRandomSearchCV's attributes, with their meaning there.
+            self.n_iterations_ = len(halving.bracket.n_candidates)
+            self.n_required_iterations_ = halving.n_required_iterations
+            self.n_possible_iterations_ = halving.n_possible_iterations
+            last = self.n_candidates_[-1] if self.n_candidates_ else 0
+            self.n_remaining_candidates_ = math.ceil(last / self.factor)
 
     @staticmethod
     def _select_best_index(refit, refit_metric, results):
         """The best candidate among those evaluated with the most resources."""
         if callable(refit):
             return refit(results)
-        n_resources = np.asarray(results["n_resources"])
+        # The rows of the largest resource (without that column, as scikit-learn
+        # reads it: of the last rung).
+        column = "n_resources" if "n_resources" in results else "iter"
+        n_resources = np.asarray(results[column])
         top = n_resources == n_resources.max()
         if "n_splits_run" in results:
             # Racing: a trial stopped after its first folds is never the best.
@@ -521,7 +677,8 @@ class HyperbandSearchCV(BaseStrategySearchCV):
             if (top & (n_run == n_run.max())).any():
                 top &= n_run == n_run.max()
         rows = np.flatnonzero(top)
-        scores = np.asarray(results[f"mean_test_{refit_metric}"], dtype=float)[rows]
+        metric = refit_metric or "score"
+        scores = np.asarray(results[f"mean_test_{metric}"], dtype=float)[rows]
         if np.isnan(scores).all():
             return rows[0]
         return rows[np.nanargmax(scores)]

@@ -447,6 +447,8 @@ class AskTellLoop:
             fidelity = None if i is None else self.optimizer.fidelity(i)
             if fidelity is not None:
                 key = (key, fidelity.resource)
+                if fidelity.repeat:  # re-ranked on the same resource: its own
+                    key = (*key, fidelity.repeat)
             candidate = _Candidate(i, x, key, batch, fidelity)
             candidate.params = p
             if fidelity is not None and self.continuation is not None:

@@ -137,8 +137,113 @@ def test_the_docs_list_the_expected_differences():
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    expected = set().union(*(module.expected(n) for n in module.BY_CLASS))
+    expected = {
+        name.split("[")[0] for n in module.BY_CLASS for name in module.expected(n)
+    }
     page = (root / "doc/user_guide/migration.rst").read_text(encoding="utf-8")
     section = page[page.index(".. _sklearn_suite:") :]
     listed = set(re.findall(r"^   \* - ``(test_\w+)``", section, flags=re.M))
     assert listed == expected
+
+
+# -- HyperbandSearchCV with n_candidates: HalvingRandomSearchCV's plan ----------------
+HALVING_CASES = [
+    {"n_candidates": 20},
+    {"n_candidates": 20, "factor": 2},
+    {"n_candidates": 30, "max_resources": 100},
+    {"n_candidates": 30, "max_resources": 100, "aggressive_elimination": True},
+    {"n_candidates": "exhaust"},
+    {"n_candidates": 9, "min_resources": "exhaust"},
+    {"n_candidates": 12, "min_resources": 40, "factor": 2.5},
+    {"n_candidates": 10, "resource": "n_estimators", "max_resources": 30},
+]
+
+
+@pytest.mark.parametrize("params", HALVING_CASES, ids=repr)
+def test_one_bracket_is_halving_random_search_cvs_plan(params):
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingRandomSearchCV
+
+    X, y = make_classification(n_samples=400, random_state=0)
+    estimator = RandomForestClassifier(n_estimators=30, max_depth=2, random_state=0)
+    space = {"min_samples_leaf": stats.randint(1, 1000)}  # no repeats
+    common = {"cv": 3, "random_state": 0, **params}
+    if params.get("resource") != "n_estimators":
+        common.setdefault("min_resources", "smallest")
+    ours = HyperbandSearchCV(estimator, space, sampler="random", **common).fit(X, y)
+    theirs = HalvingRandomSearchCV(estimator, space, **common).fit(X, y)
+    for name in (
+        "n_candidates_",
+        "n_resources_",
+        "n_iterations_",
+        "n_possible_iterations_",
+        "n_required_iterations_",
+        "n_remaining_candidates_",
+        "min_resources_",
+        "max_resources_",
+    ):
+        assert getattr(ours, name) == getattr(theirs, name), name
+    r, s = ours.cv_results_, theirs.cv_results_
+    # The same rows; in another order, as a candidate is promoted as soon as it
+    # is certain to be in the top of its rung.
+    np.testing.assert_array_equal(np.sort(r["iter"]), s["iter"])
+    np.testing.assert_array_equal(np.sort(r["n_resources"]), s["n_resources"])
+    # The best comes from the last rung, as scikit-learn's.
+    assert r["iter"][ours.best_index_] == max(r["iter"])
+
+
+def test_halving_subsamples_the_test_parts_too():
+    # As HalvingRandomSearchCV: fit and score rows add up to the rung's budget.
+    X, y = np.arange(240.0).reshape(-1, 1), np.tile([0, 1], 120)
+    seen = []
+
+    class Recorder(QuadraticClassifier):
+        def fit(self, X, y, sample_weight=None):
+            seen.append(("fit", len(X)))
+            return super().fit(X, y)
+
+        def score(self, X, y, sample_weight=None):
+            seen.append(("score", len(X)))
+            return super().score(X, y)
+
+    search = HyperbandSearchCV(
+        Recorder(),
+        {"a": stats.uniform(0, 1)},
+        n_candidates=9,
+        min_resources=24,
+        factor=3,
+        cv=2,
+        refit=False,
+        random_state=0,
+    ).fit(X, y)
+    fits = [n for kind, n in seen if kind == "fit"]
+    scores = [n for kind, n in seen if kind == "score"]
+    per_fit = sorted({f + s for f, s in zip(fits, scores)})
+    assert per_fit == sorted(set(search.n_resources_))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (
+            {"n_candidates": "exhaust", "min_resources": "exhaust"},
+            "n_candidates and min_resources cannot be both set to 'exhaust'.",
+        ),
+        ({"n_candidates": 9, "n_brackets": 2}, "n_candidates runs one bracket"),
+        ({"min_resources": "exhaust"}, "min_resources='exhaust' needs n_candidates"),
+        ({"aggressive_elimination": True}, "aggressive_elimination=True needs"),
+        ({"n_candidates": 0}, "n_candidates"),
+    ],
+)
+def test_bad_halving_parameters_fail_before_any_fit(params, match, small_data):
+    search = make_search(HyperbandSearchCV, QuadraticClassifier(), **params)
+    with pytest.raises(ValueError, match=match):
+        search.fit(*small_data)
+
+
+def test_an_empty_x_is_scikit_learns_error():
+    search = make_search(HyperbandSearchCV, QuadraticClassifier())
+    with pytest.raises(ValueError, match="min_resources_=0: you might have passed"):
+        search.fit(np.empty((0, 3)), [])

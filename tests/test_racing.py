@@ -132,16 +132,26 @@ def test_variance_prior():
 def test_the_prior_stops_worse_candidates_sooner(monkeypatch):
     # Noisy folds: differences with spread, so the plain test on two folds has
     # one degree of freedom; the moderated one pools the earlier comparisons.
+    # Every decision of the search is checked against the plain test's.
+    import skhpo._loop
+
+    decisions = []
+
+    def spy(scores, reference, alpha, prior=None):
+        worse = is_worse(scores, reference, alpha, prior)
+        decisions.append((worse, is_worse(scores, reference, alpha), prior))
+        return worse
+
+    monkeypatch.setattr(skhpo._loop, "is_worse", spy)
     X, y = _data()
     estimator = QuadraticClassifier(noise=0.05, interaction=0.05)
-    params = {"n_iter": 30, "cv": KFold(10)}
-    moderated = _search(BayesSearchCV, estimator, **params).fit(X, y)
-    monkeypatch.setattr("skhpo._racing.MIN_PRIOR", 10**9)
-    plain = _search(BayesSearchCV, estimator, **params).fit(X, y)
-    n_moderated = moderated.cv_results_["n_splits_run"]
-    n_plain = plain.cv_results_["n_splits_run"]
-    assert n_moderated.sum() < n_plain.sum()
-    assert (n_moderated < 10).sum() > (n_plain < 10).sum()
+    _search(BayesSearchCV, estimator, n_iter=30, cv=KFold(10)).fit(X, y)
+    moderated = [d for d in decisions if d[2] is not None]
+    assert moderated, "no comparison had a prior"
+    # Stopped by the moderated test where the plain one would have gone on.
+    assert any(worse and not plain for worse, plain, _ in moderated)
+    # Without a prior, the plain test decides.
+    assert all(worse == plain for worse, plain, prior in decisions if prior is None)
 
 
 def test_estimate_adds_the_paired_difference_to_the_reference_mean():

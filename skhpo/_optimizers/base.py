@@ -127,6 +127,8 @@ class Fidelity(NamedTuple):
     columns: dict  # what to report beside the result (rung, bracket...)
     continues: int | None = None  # the id of the same point's evaluation with a
     # smaller resource, which this one may continue instead of starting afresh
+    repeat: int = 0  # earlier rungs of its bracket with the same resource: an
+    # evaluation of its own, not a repeat of theirs (aggressive elimination)
 
 
 class Optimizer:

@@ -66,7 +66,10 @@ class Bracket:
         of rung ``i``.
     resources : tuple of int
         ``r_i``, the resources of each candidate of rung ``i``, in the units of
-        ``min_resources``; strictly increasing, ``resources[-1] == max_resources``.
+        ``min_resources``; strictly increasing, ``resources[-1] == max_resources``
+        for Hyperband's brackets (:func:`hyperband_brackets`); non-decreasing,
+        and ending at most at ``max_resources``, for successive halving's
+        (:func:`halving_plan`).
     """
 
     s: int
@@ -153,6 +156,62 @@ def _bracket(s: int, s_max: int, eta: Fraction, max_resources: int) -> Bracket:
         n_candidates.append(n_i)
         resources.append(r_i)
     return Bracket(s=s, n_candidates=tuple(n_candidates), resources=tuple(resources))
+
+
+@dataclass(frozen=True)
+class HalvingPlan:
+    """The one bracket of scikit-learn's successive halving, and its counts.
+
+    Attributes
+    ----------
+    bracket : Bracket
+        Its rungs: ``n_candidates[i + 1] = ceil(n_candidates[i] / factor)``;
+        ``resources`` non-decreasing (equal at first with aggressive
+        elimination), the last one at most ``max_resources``.
+    n_required_iterations : int
+        Rungs needed for the last one to hold fewer than ``factor`` candidates.
+    n_possible_iterations : int
+        Rungs that fit between ``min_resources`` and ``max_resources``.
+    """
+
+    bracket: Bracket
+    n_required_iterations: int
+    n_possible_iterations: int
+
+
+def halving_plan(
+    n_candidates: int,
+    min_resources: int,
+    max_resources: int,
+    factor: float = 3,
+    aggressive_elimination: bool = False,
+) -> HalvingPlan:
+    """Successive halving as :class:`~sklearn.model_selection.HalvingRandomSearchCV`
+    plans it, rung by rung, with its very arithmetic (floating-point logarithms
+    included, so that the counts agree with scikit-learn's on every input).
+
+    Rung ``i`` evaluates ``n_i`` candidates with ``min_resources * factor**p``
+    resources (``p = i``; with ``aggressive_elimination``, ``p`` stays 0 for the
+    first rungs, until as many rungs remain as the resources allow), at most
+    ``max_resources``, and keeps the best ``ceil(n_i / factor)``. There are
+    ``n_required_iterations`` rungs with aggressive elimination, else at most as
+    many as the resources allow.
+    """
+    _check_resources(min_resources, max_resources)
+    _check_factor(factor)
+    n_required = 1 + math.floor(math.log(n_candidates, factor))
+    n_possible = 1 + math.floor(math.log(max_resources // min_resources, factor))
+    n_iterations = n_required if aggressive_elimination else min(n_possible, n_required)
+    sizes, resources, n = [], [], int(n_candidates)
+    for i in range(n_iterations):
+        power = max(0, i - n_required + n_possible) if aggressive_elimination else i
+        resources.append(min(int(factor**power * min_resources), max_resources))
+        sizes.append(n)
+        n = math.ceil(n / factor)
+    bracket = Bracket(
+        s=n_iterations - 1, n_candidates=tuple(sizes), resources=tuple(resources)
+    )
+    return HalvingPlan(bracket, n_required, n_possible)
 
 
 def hyperband_brackets(
@@ -431,7 +490,10 @@ class Hyperband(Optimizer):
             continues = None
             if rung > 0:
                 run.rungs[rung - 1].promoted.add(candidate)
-                continues = run.rungs[rung - 1].ids[candidate]
+                # Nothing to continue at an unchanged resource (aggressive
+                # elimination re-ranks on the first rung's).
+                if run.bracket.resources[rung - 1] < run.bracket.resources[rung]:
+                    continues = run.rungs[rung - 1].ids[candidate]
             i = self._n_ids
             self._n_ids += 1
             run.rungs[rung].members.append(candidate)
@@ -444,6 +506,7 @@ class Hyperband(Optimizer):
                 final=r == self.max_resources,
                 columns={"iter": rung, "bracket": run.bracket.s, "n_resources": r},
                 continues=continues,
+                repeat=run.bracket.resources[:rung].count(r),
             )
             ids.append(i)
             rows.append(self._configs[candidate])

@@ -219,6 +219,7 @@ def test_asha_promotes_before_the_rung_is_complete():
         False,
         {"iter": 1, "bracket": 2, "n_resources": 3},
         ids[1],  # it continues the candidate's trial of rung 0
+        0,  # the first rung with this resource
     )
     assert_array_equal(X_up[0], X[1])
 
@@ -327,3 +328,34 @@ def test_every_trial_is_continued_or_settled(asynchronous):
     not_final = [i for i, _, f, _ in trials if not f.final]
     assert len(settled) == len(set(settled))
     assert sorted(settled + continued) == sorted(not_final)
+
+
+def test_halving_plan_is_scikit_learns_arithmetic():
+    from skhpo._optimizers.hyperband import halving_plan
+
+    plan = halving_plan(20, 20, 1000, 3)
+    assert plan.bracket.n_candidates == (20, 7, 3)
+    assert plan.bracket.resources == (20, 60, 180)
+    assert (plan.n_required_iterations, plan.n_possible_iterations) == (3, 4)
+    # Too few resources: fewer rungs, unless eliminated aggressively on the
+    # first rung's budget, repeated.
+    assert halving_plan(20, 20, 100, 3).bracket.resources == (20, 60)
+    aggressive = halving_plan(20, 20, 100, 3, aggressive_elimination=True)
+    assert aggressive.bracket.n_candidates == (20, 7, 3)
+    assert aggressive.bracket.resources == (20, 20, 60)
+
+
+def test_a_repeated_resource_is_a_trial_of_its_own():
+    # Aggressive elimination re-ranks on the same resource: the promoted trial
+    # continues nothing and is marked as the rung's repeat.
+    from skhpo._optimizers.hyperband import halving_plan
+
+    bracket = halving_plan(9, 1, 3, 3, aggressive_elimination=True).bracket
+    assert bracket.resources == (1, 1, 3)
+    optimizer = Hyperband([bracket], RandomSampler(1, random_state=0))
+    ids, _ = optimizer.ask_ids(9)
+    optimizer.tell_ids(ids, np.arange(9.0))
+    up, _ = optimizer.ask_ids(3)
+    for i in up:
+        fidelity = optimizer.fidelity(i)
+        assert (fidelity.resource, fidelity.continues, fidelity.repeat) == (1, None, 1)

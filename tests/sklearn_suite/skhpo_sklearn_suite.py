@@ -35,17 +35,9 @@ import pytest
 import skhpo
 
 _HERE = Path(__file__).resolve().parent
-_CLASSES = {
-    "bayes": skhpo.BayesSearchCV,
-    "evolutionary": skhpo.EvolutionarySearchCV,
-    "pso": skhpo.PSOSearchCV,
-}
-# The module the replaced class's tests live in, and the name they import.
-_MODULE = "sklearn.model_selection.tests.test_search"
-_REPLACED = "RandomizedSearchCV"
 
 
-def _stand_in(base):
+def _randomized_stand_in(base):
     """A subclass of ``base`` with ``RandomizedSearchCV``'s signature and defaults."""
 
     class StandIn(base):
@@ -80,19 +72,91 @@ def _stand_in(base):
                 return_train_score=return_train_score,
             )
 
-    StandIn.__name__ = StandIn.__qualname__ = f"{base.__name__}As{_REPLACED}"
-    StandIn.__module__ = __name__
-    # The parameter constraints are scikit-learn's own for these names.
-    StandIn._parameter_constraints = {
-        name: base._parameter_constraints[name]
-        for name in inspect.signature(StandIn.__init__).parameters
-        if name in base._parameter_constraints
-    }
     return StandIn
 
 
+def _halving_stand_in(base):
+    """A subclass of ``base`` (HyperbandSearchCV) with
+    ``HalvingRandomSearchCV``'s signature and defaults: one bracket of
+    successive halving over random candidates."""
+
+    class StandIn(base):
+        def __init__(
+            self,
+            estimator,
+            param_distributions,
+            *,
+            n_candidates="exhaust",
+            factor=3,
+            resource="n_samples",
+            max_resources="auto",
+            min_resources="smallest",
+            aggressive_elimination=False,
+            cv=5,
+            scoring=None,
+            refit=True,
+            error_score=np.nan,
+            return_train_score=True,
+            random_state=None,
+            n_jobs=None,
+            verbose=0,
+        ):
+            super().__init__(
+                estimator,
+                param_distributions,
+                n_candidates=n_candidates,
+                factor=factor,
+                resource=resource,
+                max_resources=max_resources,
+                min_resources=min_resources,
+                aggressive_elimination=aggressive_elimination,
+                cv=cv,
+                scoring=scoring,
+                refit=refit,
+                error_score=error_score,
+                return_train_score=return_train_score,
+                random_state=random_state,
+                n_jobs=n_jobs,
+                verbose=verbose,
+                sampler="random",
+            )
+
+    return StandIn
+
+
+# SKHPO_STAND_IN -> (skhpo class, the class it replaces, the test module, the
+# stand-in's maker).
+_RANDOMIZED = ("RandomizedSearchCV", "sklearn.model_selection.tests.test_search")
+_HALVING = (
+    "HalvingRandomSearchCV",
+    "sklearn.model_selection.tests.test_successive_halving",
+)
+_CLASSES = {
+    "bayes": (skhpo.BayesSearchCV, *_RANDOMIZED, _randomized_stand_in),
+    "evolutionary": (skhpo.EvolutionarySearchCV, *_RANDOMIZED, _randomized_stand_in),
+    "pso": (skhpo.PSOSearchCV, *_RANDOMIZED, _randomized_stand_in),
+    "hyperband": (skhpo.HyperbandSearchCV, *_HALVING, _halving_stand_in),
+}
+
+
+def _stand_in(base, replaced, make):
+    cls = make(base)
+    cls.__name__ = cls.__qualname__ = f"{base.__name__}As{replaced}"
+    cls.__module__ = __name__
+    # The parameter constraints are skhpo's for these names.
+    cls._parameter_constraints = {
+        name: base._parameter_constraints[name]
+        for name in inspect.signature(cls.__init__).parameters
+        if name in base._parameter_constraints
+    }
+    return cls
+
+
 # At module level, so that fitted searches pickle.
-_STAND_INS = {name: _stand_in(base) for name, base in _CLASSES.items()}
+_STAND_INS = {
+    name: _stand_in(base, replaced, make)
+    for name, (base, replaced, _, make) in _CLASSES.items()
+}
 globals().update({cls.__name__: cls for cls in _STAND_INS.values()})
 
 
@@ -116,18 +180,23 @@ def _name():
 
 def pytest_configure(config):
     import sklearn.model_selection
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 
     name = _name()
+    _, replaced, module, _ = _CLASSES[name]
     config._skhpo_stand_in = name
+    config._skhpo_replaced = replaced
+    config._skhpo_module = module
     config._skhpo_class = _STAND_INS[name]
-    setattr(sklearn.model_selection, _REPLACED, config._skhpo_class)
+    # After enable_halving_search_cv, which sets the halving classes.
+    setattr(sklearn.model_selection, replaced, config._skhpo_class)
 
 
 def _exercises(item):
     """Whether the test uses the replaced class: by name in its source, or as a
     parameter."""
     function = getattr(item, "function", None)
-    if function is None or item.module.__name__ != _MODULE:
+    if function is None or item.module.__name__ != item.config._skhpo_module:
         return False
     from sklearn.model_selection._search import BaseSearchCV
 
@@ -146,7 +215,7 @@ def _exercises(item):
                 value is stand_in or isinstance(value, stand_in) for value in searches
             )
     try:
-        return _REPLACED in inspect.getsource(function)
+        return item.config._skhpo_replaced in inspect.getsource(function)
     except (OSError, TypeError):
         return False
 
@@ -168,6 +237,6 @@ def pytest_collection_modifyitems(config, items):
 def pytest_report_header(config):
     cls = config._skhpo_class
     return (
-        f"skhpo {skhpo.__version__}: {_REPLACED} is {cls.__name__} "
+        f"skhpo {skhpo.__version__}: {config._skhpo_replaced} is {cls.__name__} "
         f"(a subclass of skhpo.{cls.__mro__[1].__name__})"
     )
