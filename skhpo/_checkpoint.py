@@ -46,6 +46,7 @@ would have: the final ``cv_results_`` is that of an uninterrupted run.
 
 import datetime
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -164,8 +165,22 @@ def fingerprint(search, fit_data):
         # refit=True/False or a callable only chooses the final model: it does not
         # change which metric drives the search.
         settings.pop("refit", None)
+    # The settings at their constructor default: a checkpoint written before a
+    # parameter existed matches a search that leaves it at its default.
+    defaults = {
+        name: p.default
+        for name, p in inspect.signature(type(search).__init__).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+    at_default = sorted(
+        name
+        for name in settings
+        if name in defaults
+        and settings[name] == _json_digest(_describe(defaults[name]))
+    )
     return {
         "search": type(search).__name__,
+        "at_default": at_default,
         "data": _digest((fit_data["X"], fit_data["y"], fit_data["params"])),
         "estimator": _json_digest(_describe(search.estimator)),
         "space": _json_digest(_describe(search.param_distributions)),
@@ -351,10 +366,13 @@ class Journal:
             for part in ("search", "data", "estimator", "space", "cv", "scoring")
             if theirs.get(part) != ours[part]
         ]
+        recorded = theirs.get("settings", {})
         changed = sorted(
             name
-            for name in set(theirs.get("settings", {})) | set(ours["settings"])
-            if theirs.get("settings", {}).get(name) != ours["settings"].get(name)
+            for name in set(recorded) | set(ours["settings"])
+            if recorded.get(name) != ours["settings"].get(name)
+            # A parameter newer than the checkpoint, left at its default.
+            and not (name not in recorded and name in ours["at_default"])
         )
         if changed:
             different.append(f"other values of {', '.join(changed)}")

@@ -271,6 +271,25 @@ def test_free_settings_may_change_on_resume(data, tmp_path):
     assert_same_results(first.cv_results_, again.cv_results_)
 
 
+def test_a_checkpoint_older_than_a_parameter_resumes_at_its_default(data, tmp_path):
+    # Written by an skhpo without `racing` (its header has no such setting): a
+    # search that leaves racing at its default resumes, another one does not.
+    X, y = data
+    path = tmp_path / "search.jsonl"
+    first = _search(BayesSearchCV, checkpoint=path).fit(X, y)
+    lines = _lines(path)
+    header = json.loads(lines[0])
+    del header["fingerprint"]["settings"]["racing"]
+    del header["fingerprint"]["at_default"]
+    path.write_bytes(b"\n".join([json.dumps(header).encode(), *lines[1:]]) + b"\n")
+    CountingQuadratic.n_fits = 0
+    again = _search(BayesSearchCV, checkpoint=path).fit(X, y)
+    assert CountingQuadratic.n_fits == 1  # the refit only
+    assert_same_results(first.cv_results_, again.cv_results_)
+    with pytest.raises(CheckpointMismatch, match="other values of racing"):
+        _search(BayesSearchCV, checkpoint=path, racing=True).fit(X, y)
+
+
 def test_a_file_that_is_not_a_checkpoint_is_left_untouched(data, tmp_path):
     X, y = data
     path = tmp_path / "notes.txt"
